@@ -1,0 +1,18 @@
+export const SCHEDULERS = ['continuous', 'chunked-prefill', 'static'] as const;
+export type SchedulerKind = (typeof SCHEDULERS)[number];
+
+/** Engine settings of one replica (vLLM names where vLLM has the knob). */
+export interface EngineConfig {
+  scheduler: SchedulerKind;
+  /** Most sequences in one batch (running set). */
+  maxNumSeqs: number;
+  /** Token budget of one step (prefill tokens + decode tokens). */
+  maxBatchedTokens: number;
+  /** Tokens per KV block. */
+  blockSize: number;
+  /** Free-block fraction kept back when admitting new prefills (vLLM: 0.01). */
+  watermark: number;
+  /** Longest input + output a request may have (defaults to the model's max context). */
+  maxModelLen: number;
+  prefixCaching: boolean;
+}

@@ -1,0 +1,42 @@
+import type { Replica } from '../replica.ts';
+import { decodeAll } from './continuous.ts';
+
+const PARTIAL = { wholePrompt: false, reserveWholeRequest: false };
+
+/**
+ * Sarathi-Serve-style chunked prefill (also vLLM V1's default): every step first schedules one token for
+ * each decoding sequence, then fills the rest of the `maxBatchedTokens` budget with prompt chunks —
+ * first continuing partially prefilled sequences, then admitting new ones FCFS. Decodes are never
+ * stalled by a long prompt; a prompt longer than the budget is spread over several steps.
+ */
+export function scheduleChunkedPrefill(r: Replica): void {
+  formBatch(r);
+  // Every running prompt is stuck on a full cache with nothing decoding: free room by preemption.
+  while (r.batchN === 0 && r.running.length > 0) {
+    r.preemptNewest();
+    formBatch(r);
+  }
+}
+
+function formBatch(r: Replica): void {
+  const { cfg } = r;
+  decodeAll(r);
+  let budget = cfg.maxBatchedTokens - r.batchN;
+  // Continue prompts already in progress.
+  for (let i = 0; i < r.running.length && budget > 0; i++) {
+    const s = r.running[i];
+    if (s.kvTokens >= s.promptLen) continue;
+    // Shrink the chunk to what the cache can hold (a prefill chunk never preempts).
+    const chunk = Math.min(s.promptLen - s.kvTokens, budget, r.fitTokens(s) - s.kvTokens);
+    if (chunk <= 0 || !r.grow(s, s.kvTokens + chunk)) continue;
+    r.addToBatch(s, chunk);
+    budget -= chunk;
+  }
+  // Admit new prompts (not in a step that had to preempt: the cache is under pressure).
+  if (r.preemptedThisStep && r.running.length > 0) return;
+  while (budget > 0 && r.waiting.length > 0 && r.running.length < cfg.maxNumSeqs) {
+    const chunk = r.tryAdmitHead(budget, PARTIAL);
+    if (chunk === 0) break;
+    budget -= chunk;
+  }
+}

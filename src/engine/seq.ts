@@ -1,0 +1,39 @@
+import type { Request } from '../workload/types.ts';
+
+/**
+ * The engine-side state of one request on one replica. Token counts:
+ * - `promptLen`: tokens whose KV must exist before decoding (the input; input + generated after a
+ *   preemption by recompute);
+ * - `kvTokens`: tokens whose KV is in the cache (prefix-cache hits included);
+ * - `generated`: output tokens sampled so far (the first one by the step that finishes the prompt).
+ * A decode step appends the last sampled token to the KV and samples the next one.
+ */
+export class Seq {
+  promptLen: number;
+  kvTokens = 0;
+  generated = 0;
+  /** KV blocks this sequence owns. */
+  ownedBlocks = 0;
+  /** Leading prefix-cache hash blocks this sequence pins. */
+  prefixHashBlocks = 0;
+  /** Tokens served from the prefix cache at (the latest) admission. */
+  prefixHitTokens = 0;
+  enqueuedSec: number;
+  firstScheduledSec = -1;
+  firstTokenSec = -1;
+  lastTokenSec = -1;
+  preemptions = 0;
+
+  constructor(
+    readonly req: Request,
+    readonly replica: number,
+    nowSec: number,
+  ) {
+    this.promptLen = req.inputTokens;
+    this.enqueuedSec = nowSec;
+  }
+
+  get inPrefill(): boolean {
+    return this.kvTokens < this.promptLen;
+  }
+}

@@ -1,0 +1,131 @@
+import { GrowableFloat64 } from './growable.ts';
+import type { Seq } from '../engine/seq.ts';
+
+export type RejectReason =
+  | 'prompt-exceeds-max-batched-tokens'
+  | 'exceeds-kv-capacity'
+  | 'exceeds-max-model-len';
+
+/**
+ * Collects exact per-request latencies (seconds) in growable typed arrays, inter-token gaps as
+ * (gap, count) pairs — every sequence that produced a token in the previous step of its replica has the
+ * same gap, so a step adds one pair for all of them — plus counters. Summaries are computed at the end.
+ */
+export class MetricsCollector {
+  readonly ttftSec = new GrowableFloat64();
+  /** TPOT per request with ≥ 2 output tokens. */
+  readonly tpotSec = new GrowableFloat64();
+  readonly e2eSec = new GrowableFloat64();
+  readonly queueSec = new GrowableFloat64();
+  readonly itlGapSec = new GrowableFloat64();
+  readonly itlCount = new GrowableFloat64();
+
+  /** Per-request details for CSV output; null unless asked for. */
+  readonly detail: RequestDetail | null;
+
+  arrived = 0;
+  completed = 0;
+  rejected = 0;
+  readonly rejectedByReason: Record<string, number> = {};
+  /** Preemption events (a request preempted twice counts twice). */
+  preemptions = 0;
+  /** Completed requests that were preempted at least once. */
+  preemptedRequests = 0;
+  inputTokens = 0;
+  outputTokens = 0;
+  prefixHitTokens = 0;
+  firstArrivalSec = Infinity;
+  lastCompletionSec = 0;
+
+  // Little's law bookkeeping: ∫ N(t) dt where N = requests in the system (arrived, not finished).
+  private inSystem = 0;
+  private lastChangeSec = 0;
+  inSystemAreaReqSec = 0;
+
+  constructor(opts: { perRequestDetail: boolean } = { perRequestDetail: false }) {
+    this.detail = opts.perRequestDetail ? new RequestDetail() : null;
+  }
+
+  onArrival(nowSec: number): void {
+    this.arrived++;
+    if (nowSec < this.firstArrivalSec) this.firstArrivalSec = nowSec;
+    this.changeInSystem(nowSec, +1);
+  }
+
+  onReject(nowSec: number, reason: RejectReason): void {
+    this.rejected++;
+    this.rejectedByReason[reason] = (this.rejectedByReason[reason] ?? 0) + 1;
+    this.changeInSystem(nowSec, -1);
+  }
+
+  onPreempt(): void {
+    this.preemptions++;
+  }
+
+  /** `count` sequences saw an inter-token gap of `gapSec`. */
+  onItl(gapSec: number, count: number): void {
+    this.itlGapSec.push(gapSec);
+    this.itlCount.push(count);
+  }
+
+  onComplete(seq: Seq, nowSec: number): void {
+    const req = seq.req;
+    const ttft = seq.firstTokenSec - req.arrivalSec;
+    const e2e = nowSec - req.arrivalSec;
+    this.completed++;
+    this.ttftSec.push(ttft);
+    this.e2eSec.push(e2e);
+    this.queueSec.push(seq.firstScheduledSec - req.arrivalSec);
+    if (req.outputTokens > 1) this.tpotSec.push((e2e - ttft) / (req.outputTokens - 1));
+    this.inputTokens += req.inputTokens;
+    this.outputTokens += req.outputTokens;
+    if (seq.preemptions > 0) this.preemptedRequests++;
+    if (nowSec > this.lastCompletionSec) this.lastCompletionSec = nowSec;
+    this.changeInSystem(nowSec, -1);
+    if (this.detail) this.detail.add(seq, nowSec);
+  }
+
+  /** Requests arrived and neither completed nor rejected. */
+  get inFlight(): number {
+    return this.inSystem;
+  }
+
+  /** Closes the Little's-law integral at `nowSec`. */
+  finish(nowSec: number): void {
+    this.changeInSystem(nowSec, 0);
+  }
+
+  private changeInSystem(nowSec: number, delta: number): void {
+    this.inSystemAreaReqSec += this.inSystem * (nowSec - this.lastChangeSec);
+    this.lastChangeSec = nowSec;
+    this.inSystem += delta;
+  }
+}
+
+/** Column store of per-request results, in completion order. */
+export class RequestDetail {
+  readonly id = new GrowableFloat64();
+  readonly replica = new GrowableFloat64();
+  readonly arrivalSec = new GrowableFloat64();
+  readonly firstScheduledSec = new GrowableFloat64();
+  readonly firstTokenSec = new GrowableFloat64();
+  readonly completionSec = new GrowableFloat64();
+  readonly inputTokens = new GrowableFloat64();
+  readonly outputTokens = new GrowableFloat64();
+  readonly prefixHitTokens = new GrowableFloat64();
+  readonly preemptions = new GrowableFloat64();
+
+  add(seq: Seq, nowSec: number): void {
+    const r = seq.req;
+    this.id.push(r.id);
+    this.replica.push(seq.replica);
+    this.arrivalSec.push(r.arrivalSec);
+    this.firstScheduledSec.push(seq.firstScheduledSec);
+    this.firstTokenSec.push(seq.firstTokenSec);
+    this.completionSec.push(nowSec);
+    this.inputTokens.push(r.inputTokens);
+    this.outputTokens.push(r.outputTokens);
+    this.prefixHitTokens.push(seq.prefixHitTokens);
+    this.preemptions.push(seq.preemptions);
+  }
+}

@@ -1,0 +1,54 @@
+import type { RunReport } from './result.ts';
+
+const fmt = (x: number | null, digits = 1): string =>
+  x === null || !Number.isFinite(x) ? '—' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const int = (x: number | null): string => (x === null ? '—' : Math.round(x).toLocaleString('en-US'));
+
+function pad(cells: string[], widths: number[]): string {
+  return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+}
+
+/** The human summary printed by `servesim run` without `--json`. */
+export function formatReportTable(r: RunReport): string {
+  const lines: string[] = [];
+  const q = r.requests;
+  lines.push(`servesim · ${r.scenario} · ${r.model} on ${r.replicas} × ${r.gpus.perReplica} ${r.gpu} (seed ${r.seed})`);
+  lines.push('');
+  lines.push(
+    `requests   ${int(q.arrived)} arrived · ${int(q.completed)} completed · ${int(q.rejected)} rejected · ` +
+    `${int(q.preempted)} preempted (${int(q.preemptions)} preemptions)`,
+  );
+  lines.push(`simulated  ${fmt(r.simulatedSec, 1)} s · ${int(r.engine.steps)} engine steps`);
+  lines.push(
+    `throughput ${fmt(r.throughput.requestsPerSec, 2)} req/s · ${int(r.throughput.inputTokensPerSec)} input tok/s · ` +
+    `${int(r.throughput.outputTokensPerSec)} output tok/s`,
+  );
+  lines.push('');
+  const widths = [10, 9, 9, 9, 9, 9, 9];
+  lines.push(pad(['latency ms', 'mean', 'p50', 'p90', 'p95', 'p99', 'max'], widths));
+  for (const [name, st] of Object.entries(r.latencyMs)) {
+    lines.push(pad([name, fmt(st.mean), fmt(st.p50), fmt(st.p90), fmt(st.p95), fmt(st.p99), fmt(st.max)], widths));
+  }
+  lines.push('');
+  lines.push(
+    `gpus       ${r.gpus.count} (${r.gpus.perReplica} per replica) · busy ${fmt(r.gpus.busyFraction * 100, 1)}%`,
+  );
+  lines.push(
+    `kv cache   ${int(r.kvCache.capacityTokens)} tokens per replica · peak ${fmt(r.kvCache.peakUtilization * 100, 1)}%` +
+    (r.kvCache.prefixHitTokens > 0 ? ` · prefix hits ${fmt(r.kvCache.prefixHitRate * 100, 1)}% of input tokens` : ''),
+  );
+  lines.push(
+    `cost       $${fmt(r.cost.totalUsd, 2)} for ${fmt(r.cost.gpuHours, 2)} GPU-h at $${fmt(r.cost.gpuHourUsd, 2)}/GPU-h · ` +
+    `$${fmt(r.cost.usdPerMillionOutputTokens, 3)} per M output tokens · $${fmt(r.cost.usdPerMillionTokens, 3)} per M tokens`,
+  );
+  if (r.slo.checked > 0) {
+    lines.push(
+      r.slo.met
+        ? `slo        met (${r.slo.checked} objective${r.slo.checked === 1 ? '' : 's'})`
+        : `slo        MISSED: ` +
+          r.slo.violations.map((v) => `${v.key} ${fmt(v.actualMs)} > ${fmt(v.limitMs)}`).join(', '),
+    );
+  }
+  for (const n of r.notes) lines.push(`note       ${n}`);
+  return lines.join('\n') + '\n';
+}
