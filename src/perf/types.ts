@@ -40,6 +40,12 @@ export interface StepTimeModel {
   readonly name: string;
   /** Seconds for the step. When `cost` is given, fills it with the breakdown. */
   predict(batch: BatchShape, cost?: StepCost): number;
+  /**
+   * Optional fast path for a run of decode-only steps of an unchanging batch (no prefill): fills
+   * ends[1..extra] with ends[k] = ends[k−1] + predict(batch with decodeContextTokens + k × decodeSeqs),
+   * exactly as `predict` would, given ends[0]. The engine falls back to calling `predict` per step.
+   */
+  predictDecodeRun?(batch: BatchShape, extra: number, ends: Float64Array): void;
 }
 
 export function emptyBatch(): BatchShape {

@@ -1,0 +1,79 @@
+/**
+ * Parses profile YAML text into validated profiles. Pure: no file or process access, so it runs in the
+ * browser too; `fs.ts` is the Node adapter that reads the files.
+ */
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { UserError } from '../errors/user-error.ts';
+import { GpuProfileSchema, ModelProfileSchema, type GpuProfile, type ModelProfile } from './schema.ts';
+
+/** "a.b[2].c" from a zod issue path. */
+export function formatKeyPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out === '' ? String(p) : `.${String(p)}`;
+  }
+  return out;
+}
+
+function parseYamlText(text: string, sourceName: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const line = e.linePos?.[0]?.line;
+    throw new UserError(`invalid YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, {
+      where: line !== undefined ? `${sourceName}:${line}` : sourceName,
+      fix: 'fix the YAML syntax (indentation, quoting, duplicate keys)',
+    });
+  }
+  return doc.toJS();
+}
+
+function validate<S extends z.ZodType>(schema: S, data: unknown, sourceName: string, kind: string): z.infer<S> {
+  const r = schema.safeParse(data);
+  if (r.success) return r.data;
+  const issues = r.error.issues;
+  const first = issues[0]!;
+  const firstPath = formatKeyPath(first.path);
+  const detail = issues
+    .slice(0, 5)
+    .map((i) => `${formatKeyPath(i.path) || '(top level)'}: ${i.message}`)
+    .join('; ');
+  const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : '';
+  throw new UserError(`invalid ${kind} profile: ${detail}${more}`, {
+    where: firstPath ? `${sourceName} ${firstPath}` : sourceName,
+    fix: `see the comment at the top of an existing profiles/${kind === 'GPU' ? 'gpus' : 'models'}/*.yaml for the expected fields and units`,
+  });
+}
+
+/** Parse and validate one GPU profile. `sourceName` (a file name) is used in error messages. */
+export function parseGpuProfile(text: string, sourceName: string): GpuProfile {
+  return validate(GpuProfileSchema, parseYamlText(text, sourceName), sourceName, 'GPU');
+}
+
+/** Parse and validate one model profile. `sourceName` (a file name) is used in error messages. */
+export function parseModelProfile(text: string, sourceName: string): ModelProfile {
+  return validate(ModelProfileSchema, parseYamlText(text, sourceName), sourceName, 'model');
+}
+
+/**
+ * Leaf field paths of a profile (excluding `id` and `sources`) that no `sources` key covers. A key covers a
+ * path when it equals it or is a dotted prefix of it.
+ */
+export function unsourcedFields(profile: { sources: Record<string, string> }): string[] {
+  const keys = Object.keys(profile.sources);
+  const missing: string[] = [];
+  const walk = (v: unknown, path: string): void => {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      for (const [k, child] of Object.entries(v as Record<string, unknown>)) {
+        if (path === '' && (k === 'sources' || k === 'id')) continue;
+        walk(child, path === '' ? k : `${path}.${k}`);
+      }
+      return;
+    }
+    if (!keys.some((k) => k === path || path.startsWith(`${k}.`))) missing.push(path);
+  };
+  walk(profile, '');
+  return missing;
+}
