@@ -33,6 +33,8 @@ export interface FleetInput {
   hashBlockTokens: number;
   recordSteps?: boolean;
   perRequestDetail?: boolean;
+  /** Fuse runs of unchanging decode steps (default true; exactness tests compare with false). */
+  fuseDecodes?: boolean;
   /** Called now and then with the simulated time (progress bars). */
   onProgress?: (simSec: number, completed: number) => void;
 }
@@ -62,7 +64,9 @@ export function simulateFleet(input: FleetInput): FleetResult {
   const steps = input.recordSteps ? new StepRecorder() : null;
   const replicas: Replica[] = [];
   for (let i = 0; i < input.replicas; i++) {
-    replicas.push(new Replica(i, input.engine, input.kvBlocks, input.perf, metrics, steps, input.hashBlockTokens));
+    const r = new Replica(i, input.engine, input.kvBlocks, input.perf, metrics, steps, input.hashBlockTokens);
+    r.fuseDecodes = input.fuseDecodes ?? true;
+    replicas.push(r);
   }
   const router = createRouter(input.router);
   const wl = input.workload;
@@ -73,7 +77,7 @@ export function simulateFleet(input: FleetInput): FleetResult {
   let lastRejected = 0;
   let progressEvery = 0;
 
-  const sim: Simulator = new Simulator((kind, target) => {
+  const sim: Simulator = new Simulator((kind, target, data) => {
     switch (kind) {
       case EV_ARRIVAL: {
         const req = pending!;
@@ -84,8 +88,8 @@ export function simulateFleet(input: FleetInput): FleetResult {
       }
       case EV_CLOSED_ISSUE: {
         if (wl.kind !== 'closed') break;
-        const len = wl.lengths();
-        admit({ id: nextId++, arrivalSec: sim.now, inputTokens: len.inputTokens, outputTokens: len.outputTokens });
+        // Trace-driven closed loops may carry prefix hashes along with the lengths.
+        admit({ ...(wl.lengths() as Request), id: nextId++, arrivalSec: sim.now });
         break;
       }
       case EV_KICK: {
@@ -96,6 +100,7 @@ export function simulateFleet(input: FleetInput): FleetResult {
       }
       case EV_STEP_END: {
         const r = replicas[target];
+        if (data !== r.generation) break; // superseded: the run was cut short and rescheduled
         r.finishStep(sim.now);
         startStep(r);
         break;
@@ -120,12 +125,14 @@ export function simulateFleet(input: FleetInput): FleetResult {
     if (!r.busy && !r.kickPending) {
       r.kickPending = true;
       sim.schedule(0, EV_KICK, i, PRIO_KICK);
+    } else if (r.busy && r.fusedExtra > 0 && r.admitsMidRun) {
+      const end = r.interrupt(sim.now);
+      if (end >= 0) sim.scheduleAt(end, EV_STEP_END, i, 0, r.generation);
     }
   }
 
   function startStep(r: Replica): void {
-    const sec = r.startStep(sim.now);
-    if (sec >= 0) sim.schedule(sec, EV_STEP_END, r.index);
+    if (r.startStep(sim.now) >= 0) sim.scheduleAt(r.stepEndSec, EV_STEP_END, r.index, 0, r.generation);
   }
 
   function refillClosedLoop(): void {

@@ -1,4 +1,4 @@
-import { quantileSorted, prepareWeighted, weightedQuantilePrepared } from './percentile.ts';
+import { quantileSorted, WeightedSelector } from './percentile.ts';
 
 /** The statistics reported for every latency metric. */
 export interface LatencyStats {
@@ -40,17 +40,17 @@ export function latencyStatsMs(samplesSec: Float64Array): LatencyStats {
 
 /** The same statistics over (gap, count) pairs, exactly as if each gap were repeated count times. */
 export function weightedLatencyStatsMs(valuesSec: Float64Array, counts: Float64Array): LatencyStats {
-  const w = prepareWeighted(valuesSec, counts);
+  const w = new WeightedSelector(valuesSec, counts);
   if (w.total === 0) return { mean: NaN, p50: NaN, p90: NaN, p95: NaN, p99: NaN, max: NaN, count: 0 };
   let sum = 0;
   for (let i = 0; i < valuesSec.length; i++) sum += valuesSec[i] * counts[i];
   return {
     mean: (sum / w.total) * 1e3,
-    p50: weightedQuantilePrepared(w, 0.5) * 1e3,
-    p90: weightedQuantilePrepared(w, 0.9) * 1e3,
-    p95: weightedQuantilePrepared(w, 0.95) * 1e3,
-    p99: weightedQuantilePrepared(w, 0.99) * 1e3,
-    max: w.sortedValues[w.sortedValues.length - 1] * 1e3,
+    p50: w.quantile(0.5) * 1e3,
+    p90: w.quantile(0.9) * 1e3,
+    p95: w.quantile(0.95) * 1e3,
+    p99: w.quantile(0.99) * 1e3,
+    max: w.max() * 1e3,
     count: w.total,
   };
 }

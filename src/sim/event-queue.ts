@@ -14,6 +14,7 @@ export class EventQueue {
   private seqs: Float64Array;
   private kinds: Int32Array;
   private targets: Int32Array;
+  private datas: Int32Array;
   private n = 0;
   private nextSeq = 0;
 
@@ -21,6 +22,7 @@ export class EventQueue {
   lastTime = 0;
   lastKind = 0;
   lastTarget = 0;
+  lastData = 0;
 
   constructor(initialCapacity = 1024) {
     this.times = new Float64Array(initialCapacity);
@@ -28,6 +30,7 @@ export class EventQueue {
     this.seqs = new Float64Array(initialCapacity);
     this.kinds = new Int32Array(initialCapacity);
     this.targets = new Int32Array(initialCapacity);
+    this.datas = new Int32Array(initialCapacity);
   }
 
   get size(): number {
@@ -39,31 +42,34 @@ export class EventQueue {
     return this.n > 0 ? this.times[0] : Infinity;
   }
 
-  push(time: number, priority: number, kind: number, target: number): void {
+  /** Adds an event; `data` is an extra integer carried with it (e.g. a generation number). */
+  push(time: number, priority: number, kind: number, target: number, data = 0): void {
     if (this.n === this.times.length) this.grow();
     const seq = this.nextSeq++;
     // Sift up with a hole.
     let i = this.n++;
-    const { times, prios, seqs, kinds, targets } = this;
+    const { times, prios, seqs, kinds, targets, datas } = this;
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (!EventQueue.less(time, priority, seq, times[p], prios[p], seqs[p])) break;
       times[i] = times[p]; prios[i] = prios[p]; seqs[i] = seqs[p]; kinds[i] = kinds[p]; targets[i] = targets[p];
+      datas[i] = datas[p];
       i = p;
     }
-    times[i] = time; prios[i] = priority; seqs[i] = seq; kinds[i] = kind; targets[i] = target;
+    times[i] = time; prios[i] = priority; seqs[i] = seq; kinds[i] = kind; targets[i] = target; datas[i] = data;
   }
 
   /** Removes the earliest event and exposes it through lastTime/lastKind/lastTarget. False when empty. */
   pop(): boolean {
     if (this.n === 0) return false;
-    const { times, prios, seqs, kinds, targets } = this;
+    const { times, prios, seqs, kinds, targets, datas } = this;
     this.lastTime = times[0];
     this.lastKind = kinds[0];
     this.lastTarget = targets[0];
+    this.lastData = datas[0];
     const last = --this.n;
     if (last === 0) return true;
-    const t = times[last], pr = prios[last], sq = seqs[last], k = kinds[last], tg = targets[last];
+    const t = times[last], pr = prios[last], sq = seqs[last], k = kinds[last], tg = targets[last], dt = datas[last];
     let i = 0;
     const half = last >> 1;
     while (i < half) {
@@ -72,9 +78,10 @@ export class EventQueue {
       if (r < last && EventQueue.less(times[r], prios[r], seqs[r], times[c], prios[c], seqs[c])) c = r;
       if (!EventQueue.less(times[c], prios[c], seqs[c], t, pr, sq)) break;
       times[i] = times[c]; prios[i] = prios[c]; seqs[i] = seqs[c]; kinds[i] = kinds[c]; targets[i] = targets[c];
+      datas[i] = datas[c];
       i = c;
     }
-    times[i] = t; prios[i] = pr; seqs[i] = sq; kinds[i] = k; targets[i] = tg;
+    times[i] = t; prios[i] = pr; seqs[i] = sq; kinds[i] = k; targets[i] = tg; datas[i] = dt;
     return true;
   }
 
@@ -94,5 +101,6 @@ export class EventQueue {
     this.seqs = g(this.seqs, (n) => new Float64Array(n));
     this.kinds = g(this.kinds, (n) => new Int32Array(n));
     this.targets = g(this.targets, (n) => new Int32Array(n));
+    this.datas = g(this.datas, (n) => new Int32Array(n));
   }
 }

@@ -1,7 +1,7 @@
 import { EventQueue } from './event-queue.ts';
 
 /** Receives every event in (time, priority, sequence) order. */
-export type EventHandler = (kind: number, target: number) => void;
+export type EventHandler = (kind: number, target: number, data: number) => void;
 
 /**
  * The event core, in the spirit of SimPy: `now`, `schedule`, `run(until)`. Events are (kind, target)
@@ -21,15 +21,15 @@ export class Simulator {
   constructor(private readonly handler: EventHandler) {}
 
   /** Schedules an event `delaySec` from now (≥ 0). Lower `priority` runs first among equal times. */
-  schedule(delaySec: number, kind: number, target: number, priority = 0): void {
+  schedule(delaySec: number, kind: number, target: number, priority = 0, data = 0): void {
     if (!(delaySec >= 0)) throw new Error(`Simulator.schedule: negative or NaN delay ${delaySec}`);
-    this.queue.push(this.now + delaySec, priority, kind, target);
+    this.queue.push(this.now + delaySec, priority, kind, target, data);
   }
 
   /** Schedules an event at absolute time `atSec` (never earlier than now). */
-  scheduleAt(atSec: number, kind: number, target: number, priority = 0): void {
+  scheduleAt(atSec: number, kind: number, target: number, priority = 0, data = 0): void {
     if (!(atSec >= this.now)) throw new Error(`Simulator.scheduleAt: time ${atSec} is before now ${this.now}`);
-    this.queue.push(atSec, priority, kind, target);
+    this.queue.push(atSec, priority, kind, target, data);
   }
 
   get pending(): number {
@@ -44,7 +44,7 @@ export class Simulator {
       q.pop();
       this.now = q.lastTime;
       count++;
-      this.handler(q.lastKind, q.lastTarget);
+      this.handler(q.lastKind, q.lastTarget, q.lastData);
     }
     if (until !== Infinity && until > this.now) this.now = until;
     this.processed += count;

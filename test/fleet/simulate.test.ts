@@ -191,3 +191,41 @@ describe('simulateFleet', () => {
     expect(meanInSystem).toBeGreaterThan(1);
   });
 });
+
+describe('fused decode runs', () => {
+  it('give exactly the same results as stepping one event per step (roofline, all policies)', async () => {
+    const { loadGpuProfile, loadModelProfile } = await import('../../src/profiles/fs.ts');
+    const { createRooflineModel } = await import('../../src/perf/roofline.ts');
+    const perf = createRooflineModel({
+      gpu: loadGpuProfile('h100-sxm'), model: loadModelProfile('llama-3.1-8b'),
+      precision: { weights: 'bf16', kvCache: 'bf16' }, parallelism: { tensor: 1, pipeline: 1 },
+    });
+    for (const scheduler of ['continuous', 'chunked-prefill', 'static'] as const) {
+      for (const kvBlocks of [300, 20_000]) {
+        const u = lcg(99);
+        const reqs = poissonRequests(400, 20, 5, () => 50 + Math.floor(u() * 2000), () => 1 + Math.floor(u() * 400));
+        const run = (fuseDecodes: boolean) => simulateFleet({
+          replicas: 3, engine: engine({ scheduler, maxNumSeqs: 32 }), kvBlocks, perf, router: 'least-outstanding',
+          workload: { kind: 'open', source: arraySource(reqs.map((r) => ({ ...r }))) }, hashBlockTokens: 0, fuseDecodes,
+          perRequestDetail: true,
+        });
+        const a = run(true);
+        const b = run(false);
+        expect(a.events).toBeLessThan(b.events);
+        expect(a.metrics.completed).toBe(400);
+        expect(Array.from(a.metrics.e2eSec.view())).toEqual(Array.from(b.metrics.e2eSec.view()));
+        expect(Array.from(a.metrics.ttftSec.view())).toEqual(Array.from(b.metrics.ttftSec.view()));
+        expect(a.metrics.preemptions).toBe(b.metrics.preemptions);
+        const itl = (r: typeof a) => {
+          // Compare the ITL multiset: same (gap, count) totals per gap value.
+          const m = new Map<number, number>();
+          const g = r.metrics.itlGapSec.view(), c = r.metrics.itlCount.view();
+          for (let i = 0; i < g.length; i++) m.set(g[i], (m.get(g[i]) ?? 0) + c[i]);
+          return [...m.entries()].sort((x, y) => x[0] - y[0]);
+        };
+        expect(itl(a)).toEqual(itl(b));
+        expect(a.replicas.map((r) => r.stepCount)).toEqual(b.replicas.map((r) => r.stepCount));
+      }
+    }
+  });
+});

@@ -39,3 +39,25 @@ describe('quantiles', () => {
     expect(w.count).toBe(4);
   });
 });
+
+describe('WeightedSelector on large inputs (histogram path)', () => {
+  it('matches sorting the expanded data, including clustered and tied values', () => {
+    let seed = 12345;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+    for (const shape of ['spread', 'clustered', 'ties'] as const) {
+      const n = 60_000;
+      const values = new Float64Array(n);
+      const counts = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        values[i] = shape === 'spread' ? rnd() * 100 : shape === 'clustered' ? 7.7 + rnd() * 1e-9 + (i % 1000 === 0 ? 200 : 0) : Math.floor(rnd() * 5);
+        counts[i] = 1 + Math.floor(rnd() * 4);
+      }
+      const expanded: number[] = [];
+      for (let i = 0; i < n; i++) for (let k = 0; k < counts[i]; k++) expanded.push(values[i]);
+      const sorted = Float64Array.from(expanded).sort();
+      for (const p of [0, 0.01, 0.5, 0.9, 0.95, 0.99, 0.999, 1]) {
+        expect(weightedQuantile(values, counts, p)).toBe(quantileSorted(sorted, p));
+      }
+    }
+  });
+});
