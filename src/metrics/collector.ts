@@ -1,4 +1,5 @@
 import { GrowableFloat64 } from './growable.ts';
+import { GapHistogram } from './gap-histogram.ts';
 import type { Seq } from '../engine/seq.ts';
 
 export type RejectReason =
@@ -7,9 +8,9 @@ export type RejectReason =
   | 'exceeds-max-model-len';
 
 /**
- * Collects exact per-request latencies (seconds) in growable typed arrays, inter-token gaps as
- * (gap, count) pairs — every sequence that produced a token in the previous step of its replica has the
- * same gap, so a step adds one pair for all of them — plus counters. Summaries are computed at the end.
+ * Collects exact per-request latencies (seconds) in chunked typed arrays, inter-token gaps in a
+ * µs-resolution histogram (every sequence that produced a token in the previous step of its replica has
+ * the same gap, so a step adds one entry for all of them), plus counters. Summaries are computed at the end.
  */
 export class MetricsCollector {
   readonly ttftSec = new GrowableFloat64();
@@ -17,8 +18,8 @@ export class MetricsCollector {
   readonly tpotSec = new GrowableFloat64();
   readonly e2eSec = new GrowableFloat64();
   readonly queueSec = new GrowableFloat64();
-  readonly itlGapSec = new GrowableFloat64();
-  readonly itlCount = new GrowableFloat64();
+  /** Inter-token gaps (bounded memory, µs resolution). */
+  readonly itl = new GapHistogram();
 
   /** Per-request details for CSV output; null unless asked for. */
   readonly detail: RequestDetail | null;
@@ -64,8 +65,7 @@ export class MetricsCollector {
 
   /** `count` sequences saw an inter-token gap of `gapSec`. */
   onItl(gapSec: number, count: number): void {
-    this.itlGapSec.push(gapSec);
-    this.itlCount.push(count);
+    this.itl.add(gapSec, count);
   }
 
   onComplete(seq: Seq, nowSec: number): void {

@@ -1,4 +1,4 @@
-import { quantileSorted, WeightedSelector } from './percentile.ts';
+import { quantileSorted } from './percentile.ts';
 
 /** The statistics reported for every latency metric. */
 export interface LatencyStats {
@@ -16,7 +16,7 @@ export const STAT_KEYS = ['mean', 'p50', 'p90', 'p95', 'p99', 'max'] as const;
 export type StatKey = (typeof STAT_KEYS)[number];
 
 /**
- * Exact statistics of samples in seconds, reported in milliseconds. Sorts a copy.
+ * Exact statistics of samples in seconds, reported in milliseconds. Sorts `samplesSec` in place.
  *
  * @example
  * latencyStatsMs(Float64Array.of(0.1, 0.2)).p50 // 150
@@ -24,7 +24,7 @@ export type StatKey = (typeof STAT_KEYS)[number];
 export function latencyStatsMs(samplesSec: Float64Array): LatencyStats {
   const n = samplesSec.length;
   if (n === 0) return { mean: NaN, p50: NaN, p90: NaN, p95: NaN, p99: NaN, max: NaN, count: 0 };
-  const sorted = Float64Array.from(samplesSec).sort();
+  const sorted = samplesSec.sort();
   let sum = 0;
   for (let i = 0; i < n; i++) sum += sorted[i];
   return {
@@ -38,19 +38,3 @@ export function latencyStatsMs(samplesSec: Float64Array): LatencyStats {
   };
 }
 
-/** The same statistics over (gap, count) pairs, exactly as if each gap were repeated count times. */
-export function weightedLatencyStatsMs(valuesSec: Float64Array, counts: Float64Array): LatencyStats {
-  const w = new WeightedSelector(valuesSec, counts);
-  if (w.total === 0) return { mean: NaN, p50: NaN, p90: NaN, p95: NaN, p99: NaN, max: NaN, count: 0 };
-  let sum = 0;
-  for (let i = 0; i < valuesSec.length; i++) sum += valuesSec[i] * counts[i];
-  return {
-    mean: (sum / w.total) * 1e3,
-    p50: w.quantile(0.5) * 1e3,
-    p90: w.quantile(0.9) * 1e3,
-    p95: w.quantile(0.95) * 1e3,
-    p99: w.quantile(0.99) * 1e3,
-    max: w.max() * 1e3,
-    count: w.total,
-  };
-}

@@ -1,5 +1,5 @@
 import type { FleetResult } from '../fleet/simulate.ts';
-import { latencyStatsMs, weightedLatencyStatsMs } from '../metrics/summary.ts';
+import { latencyStatsMs } from '../metrics/summary.ts';
 import type { LatencyStats } from '../metrics/summary.ts';
 import { checkSlo } from '../check/slo.ts';
 import type { SloResult } from '../check/slo.ts';
@@ -65,11 +65,11 @@ export function buildReport(res: FleetResult, ctx: RunContext): RunReport {
   const s = ctx.scenario;
   const simSec = res.endSec;
   const latency = {
-    ttft: latencyStatsMs(m.ttftSec.view()),
-    tpot: latencyStatsMs(m.tpotSec.view()),
-    itl: weightedLatencyStatsMs(m.itlGapSec.view(), m.itlCount.view()),
-    e2e: latencyStatsMs(m.e2eSec.view()),
-    queue: latencyStatsMs(m.queueSec.view()),
+    ttft: latencyStatsMs(m.ttftSec.toArray()),
+    tpot: latencyStatsMs(m.tpotSec.toArray()),
+    itl: m.itl.stats(),
+    e2e: latencyStatsMs(m.e2eSec.toArray()),
+    queue: latencyStatsMs(m.queueSec.toArray()),
   };
   const gpus = s.replicas * ctx.gpusPerReplica;
   const gpuHours = (gpus * simSec) / 3600;
@@ -85,9 +85,7 @@ export function buildReport(res: FleetResult, ctx: RunContext): RunReport {
     evictions += r.kv.evictions;
   }
   // Little's law: L = λW over the whole run, with W the mean time in system of finished requests.
-  let sumE2e = 0;
-  const e2e = m.e2eSec.view();
-  for (let i = 0; i < e2e.length; i++) sumE2e += e2e[i];
+  const sumE2e = m.e2eSec.sum();
   const meanInSystem = simSec > 0 ? m.inSystemAreaReqSec / simSec : 0;
   const lambda = simSec > 0 ? m.completed / simSec : 0;
   const w = m.completed > 0 ? sumE2e / m.completed : 0;
@@ -142,7 +140,8 @@ export function buildReport(res: FleetResult, ctx: RunContext): RunReport {
       meanInSystem,
       arrivalRatePerSec: lambda,
       meanSojournSec: w,
-      relativeError: meanInSystem > 0 ? Math.abs(lambda * w - meanInSystem) / meanInSystem : 0,
+      // Rounded to 1e-9: below that it is floating-point summation noise, which would make goldens brittle.
+      relativeError: meanInSystem > 0 ? Math.round((Math.abs(lambda * w - meanInSystem) / meanInSystem) * 1e9) / 1e9 : 0,
     },
     engine: { steps, events: res.events, perfModel: ctx.perfModel },
     notes: ctx.notes,

@@ -1,7 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { quantileSorted, weightedQuantile } from '../../src/metrics/percentile.ts';
-import { latencyStatsMs, weightedLatencyStatsMs } from '../../src/metrics/summary.ts';
+import { quantileSorted } from '../../src/metrics/percentile.ts';
+import { latencyStatsMs } from '../../src/metrics/summary.ts';
+import { GapHistogram } from '../../src/metrics/gap-histogram.ts';
+import { GrowableFloat64 } from '../../src/metrics/growable.ts';
 
 describe('quantiles', () => {
   it('interpolates between closest ranks like numpy.percentile', () => {
@@ -13,51 +15,54 @@ describe('quantiles', () => {
     expect(Number.isNaN(quantileSorted(new Float64Array(0), 0.5))).toBe(true);
   });
 
-  it('weighted quantiles equal quantiles of the expanded data (property)', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 1, max: 5 })), { minLength: 1, maxLength: 60 }),
-        fc.double({ min: 0, max: 1, noNaN: true }),
-        (pairs, p) => {
-          const values = Float64Array.from(pairs.map((x) => x[0]));
-          const counts = Float64Array.from(pairs.map((x) => x[1]));
-          const expanded = Float64Array.from(pairs.flatMap(([v, c]) => Array(c).fill(v))).sort();
-          expect(weightedQuantile(values, counts, p)).toBeCloseTo(quantileSorted(expanded, p), 9);
-        },
-      ),
-    );
-  });
-
   it('reports statistics in milliseconds', () => {
     const st = latencyStatsMs(Float64Array.of(0.3, 0.1, 0.2));
     expect(st.p50).toBeCloseTo(200, 9);
     expect(st.mean).toBeCloseTo(200, 9);
     expect(st.max).toBeCloseTo(300, 9);
     expect(st.count).toBe(3);
-    const w = weightedLatencyStatsMs(Float64Array.of(0.01, 0.03), Float64Array.of(3, 1));
-    expect(w.mean).toBeCloseTo(15, 9);
-    expect(w.count).toBe(4);
   });
 });
 
-describe('WeightedSelector on large inputs (histogram path)', () => {
-  it('matches sorting the expanded data, including clustered and tied values', () => {
-    let seed = 12345;
-    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
-    for (const shape of ['spread', 'clustered', 'ties'] as const) {
-      const n = 60_000;
-      const values = new Float64Array(n);
-      const counts = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        values[i] = shape === 'spread' ? rnd() * 100 : shape === 'clustered' ? 7.7 + rnd() * 1e-9 + (i % 1000 === 0 ? 200 : 0) : Math.floor(rnd() * 5);
-        counts[i] = 1 + Math.floor(rnd() * 4);
-      }
-      const expanded: number[] = [];
-      for (let i = 0; i < n; i++) for (let k = 0; k < counts[i]; k++) expanded.push(values[i]);
-      const sorted = Float64Array.from(expanded).sort();
-      for (const p of [0, 0.01, 0.5, 0.9, 0.95, 0.99, 0.999, 1]) {
-        expect(weightedQuantile(values, counts, p)).toBe(quantileSorted(sorted, p));
-      }
-    }
+
+describe('GapHistogram', () => {
+  it('gives type-7 percentiles of the µs-rounded expanded gaps, exact mean, long gaps exactly', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.double({ min: 1e-4, max: 3, noNaN: true }), fc.integer({ min: 1, max: 5 })), { minLength: 1, maxLength: 80 }),
+        (pairs) => {
+          const h = new GapHistogram();
+          const expanded: number[] = [];
+          let sum = 0;
+          for (const [g, c] of pairs) {
+            h.add(g, c);
+            sum += g * c;
+            const rounded = g < 1 ? Math.round(g / 1e-6) * 1e-6 : g;
+            for (let k = 0; k < c; k++) expanded.push(rounded);
+          }
+          const sorted = Float64Array.from(expanded).sort();
+          const st = h.stats();
+          expect(st.count).toBe(expanded.length);
+          expect(st.mean).toBeCloseTo((sum / expanded.length) * 1e3, 6);
+          for (const [key, p] of [['p50', 0.5], ['p90', 0.9], ['p99', 0.99]] as const) {
+            expect(st[key]).toBeCloseTo(quantileSorted(sorted, p) * 1e3, 6);
+          }
+          expect(st.max).toBeCloseTo(sorted[sorted.length - 1] * 1e3, 6);
+        },
+      ),
+    );
+  });
+});
+
+describe('GrowableFloat64', () => {
+  it('keeps values across chunk boundaries', () => {
+    const g = new GrowableFloat64();
+    for (let i = 0; i < 200_000; i++) g.push(i * 0.5);
+    expect(g.length).toBe(200_000);
+    expect(g.get(65_536)).toBe(32_768);
+    const a = g.toArray();
+    expect(a.length).toBe(200_000);
+    expect(a[199_999]).toBe(99_999.5);
+    expect(g.sum()).toBe((0.5 * 199_999 * 200_000) / 2);
   });
 });
