@@ -238,7 +238,10 @@ export class Replica {
       const s = batchSeqs[i];
       const wasPrefill = s.kvTokens < s.promptLen;
       s.kvTokens += batchChunks[i];
-      if (wasPrefill && s.kvTokens < s.promptLen) continue; // a middle chunk: no token yet
+      if (wasPrefill) {
+        if (s.kvTokens < s.promptLen) continue; // a middle chunk: no token yet
+        this.publishPrompt(s);
+      }
       // A token was sampled for s.
       s.generated++;
       if (s.firstTokenSec < 0) {
@@ -400,23 +403,24 @@ export class Replica {
     return victim;
   }
 
-  /** Returns a sequence's blocks; with prefix caching, its full prompt blocks stay cached. */
+  /** Returns a sequence's blocks; the prefix blocks it pins become evictable once nobody pins them. */
   private releaseSeq(s: Seq): void {
-    const hashIds = s.req.hashIds;
-    if (this.cfg.prefixCaching && hashIds && this.blocksPerHash > 0) {
-      const hbt = s.req.hashBlockTokens!;
-      const full = Math.min(
-        Math.floor(Math.min(s.kvTokens, s.req.inputTokens) / hbt),
-        hashIds.length,
-      );
-      if (full > s.prefixHashBlocks) {
-        s.ownedBlocks -= this.kv.insertPrefix(hashIds, s.prefixHashBlocks, full, this.blocksPerHash);
-      }
-      this.kv.releasePrefix(hashIds, s.prefixHashBlocks);
+    if (s.prefixHashBlocks > 0) {
+      this.kv.releasePrefix(s.req.hashIds!, s.prefixHashBlocks);
       s.prefixHashBlocks = 0;
     }
     this.kv.release(s.ownedBlocks);
     s.ownedBlocks = 0;
+  }
+
+  /** With prefix caching, hands the full hash blocks of a just-finished prompt to the prefix cache. */
+  private publishPrompt(s: Seq): void {
+    const hashIds = s.req.hashIds;
+    if (!this.cfg.prefixCaching || !hashIds || this.blocksPerHash === 0) return;
+    const full = Math.min(Math.floor(s.req.inputTokens / s.req.hashBlockTokens!), hashIds.length);
+    if (full <= s.prefixHashBlocks) return;
+    s.ownedBlocks -= this.kv.publishPrefix(hashIds, s.prefixHashBlocks, full, this.blocksPerHash);
+    s.prefixHashBlocks = full;
   }
 
   private fillShape(): void {

@@ -116,32 +116,31 @@ export class KvCache {
   }
 
   /**
-   * Moves a finished sequence's full prompt blocks into the prefix cache: hash blocks [from, to) of
-   * `hashIds`, each `blocksPerHash` blocks, are transferred from the sequence's owned blocks to the cache
-   * (unreferenced, so evictable) unless an identical block is already cached, in which case the
-   * sequence's copy is freed. Returns the owned blocks consumed (the caller releases the rest).
+   * Publishes a sequence's freshly computed full prompt blocks to the prefix cache, as vLLM does once a
+   * block is full: hash blocks [from, to) of `hashIds`, each `blocksPerHash` blocks, move from the
+   * sequence's owned blocks to the cache, pinned by the sequence (refCount 1). Where an identical block is
+   * already cached (computed concurrently by another request), the sequence pins that one and its own copy
+   * is freed. Returns the owned blocks consumed; the sequence then pins hash blocks [0, to).
    */
-  insertPrefix(hashIds: Int32Array, from: number, to: number, blocksPerHash: number): number {
+  publishPrefix(hashIds: Int32Array, from: number, to: number, blocksPerHash: number): number {
     let consumed = 0;
-    // Deepest first so that, among blocks freed together, the tail of a prefix is evicted before its head.
-    for (let i = to - 1; i >= from; i--) {
+    for (let i = from; i < to; i++) {
       const h = hashIds[i];
       consumed += blocksPerHash;
       this.ownedBlocks -= blocksPerHash;
       const existing = this.entries.get(h);
       if (existing) {
-        if (existing.refCount === 0) { // refresh recency
+        if (existing.refCount === 0) {
           this.lru.delete(h);
-          this.lru.set(h, existing);
+          this.evictableBlocks -= existing.blocks;
         }
+        existing.refCount++;
         continue;
       }
-      const e: PrefixEntry = { hash: h, blocks: blocksPerHash, refCount: 0 };
-      this.entries.set(h, e);
-      this.lru.set(h, e);
+      this.entries.set(h, { hash: h, blocks: blocksPerHash, refCount: 1 });
       this.cachedBlocks += blocksPerHash;
-      this.evictableBlocks += blocksPerHash;
     }
+    this.notePeak();
     return consumed;
   }
 

@@ -21,8 +21,10 @@ describe('KvCache', () => {
   it('shares cached prefixes and evicts least-recently-used, tail first', () => {
     const kv = new KvCache(10, 16);
     expect(kv.allocate(6)).toBe(true); // request A: 3 hash blocks × 2 blocks
-    kv.insertPrefix(ids(1, 2, 3), 0, 3, 2);
+    kv.publishPrefix(ids(1, 2, 3), 0, 3, 2);
     expect(kv.ownedBlocks).toBe(0);
+    expect(kv.evictableBlocks).toBe(0); // pinned by A
+    kv.releasePrefix(ids(1, 2, 3), 3); // A finishes
     expect(kv.cachedBlocks).toBe(6);
     expect(kv.evictableBlocks).toBe(6);
     expect(kv.matchPrefix(ids(1, 2, 9), 10)).toBe(2);
@@ -61,8 +63,8 @@ describe('KvCache', () => {
             const s = live.pop()!;
             const full = Math.min(3, s.pinned + s.blocks / 2);
             let owned = s.blocks;
-            if (full > s.pinned) owned -= kv.insertPrefix(s.ids, s.pinned, full, 2);
-            kv.releasePrefix(s.ids, s.pinned);
+            if (full > s.pinned) owned -= kv.publishPrefix(s.ids, s.pinned, full, 2);
+            kv.releasePrefix(s.ids, Math.max(full, s.pinned));
             kv.release(owned);
           }
           expect(kv.ownedBlocks + kv.cachedBlocks + kv.freeBlocks).toBe(40);
