@@ -1,0 +1,90 @@
+/**
+ * Reader for request traces in the Splitwise / Vidur CSV layout:
+ *
+ * ```
+ * arrived_at,num_prefill_tokens,num_decode_tokens
+ * 0.0,1024,128
+ * ```
+ *
+ * `arrived_at` is in seconds. Columns may come in any order and extra columns are ignored. The column
+ * names of the Splitwise simulator's own traces are accepted as aliases: `arrival_timestamp`,
+ * `prompt_size`, `token_size`.
+ */
+import { UserError } from '../../errors/user-error.ts';
+import { parseCsvHeader, splitCsvLine } from '../csv.ts';
+import type { LineSource } from '../types.ts';
+import { createTraceSource, parseTokenCount, type TraceOptions, type TraceRow, type TraceRowParser, type TraceSource } from './trace-source.ts';
+
+const COLUMNS = {
+  time: ['arrived_at', 'arrival_timestamp'],
+  input: ['num_prefill_tokens', 'prompt_size'],
+  output: ['num_decode_tokens', 'token_size'],
+} as const;
+
+/**
+ * The Splitwise row parser (exported for reuse; most callers want {@link readSplitwiseTrace}).
+ *
+ * @example
+ * const src = createTraceSource(lines, splitwiseRowParser());
+ */
+export function splitwiseRowParser(): TraceRowParser {
+  let width = 0;
+  let iTime = -1;
+  let iIn = -1;
+  let iOut = -1;
+  let names: string[] = [];
+  const row: TraceRow = { timeSec: 0, inputTokens: 0, outputTokens: 0 };
+  return {
+    format: 'Splitwise',
+    header(line, where) {
+      names = parseCsvHeader(line);
+      const find = (aliases: readonly string[]): number => names.findIndex((n) => aliases.includes(n));
+      iTime = find(COLUMNS.time);
+      iIn = find(COLUMNS.input);
+      iOut = find(COLUMNS.output);
+      const missing = [iTime < 0 ? 'arrived_at' : '', iIn < 0 ? 'num_prefill_tokens' : '', iOut < 0 ? 'num_decode_tokens' : ''].filter(Boolean);
+      if (missing.length > 0) {
+        throw new UserError(`the Splitwise trace header lacks ${missing.join(', ')} (found: ${line.trim()})`, {
+          where,
+          fix: 'start the file with a header row naming arrived_at, num_prefill_tokens and num_decode_tokens (other columns are allowed)',
+        });
+      }
+      width = names.length;
+      return true;
+    },
+    describeTime(line) {
+      return `${names[iTime]} ${(splitCsvLine(line)[iTime] ?? '').trim()}`;
+    },
+    parseRow(line, where) {
+      const f = splitCsvLine(line);
+      if (f.length !== width) {
+        throw new UserError(`expected ${width} comma-separated fields like the header, found ${f.length}`, {
+          where,
+          fix: 'make every row hold one value per header column',
+        });
+      }
+      const raw = f[iTime].trim();
+      const t = raw === '' ? NaN : Number(raw);
+      if (!Number.isFinite(t)) {
+        throw new UserError(`${names[iTime]} is not a number of seconds: '${f[iTime]}'`, { where, fix: 'give arrival times in seconds, e.g. 12.5' });
+      }
+      row.timeSec = t;
+      row.inputTokens = parseTokenCount(f[iIn], names[iIn], where, false);
+      row.outputTokens = parseTokenCount(f[iOut], names[iOut], where, true);
+      return row;
+    },
+  };
+}
+
+/**
+ * Reads a Splitwise/Vidur-style CSV trace lazily: one {@link Request} per row, first request at t = 0.
+ *
+ * @throws UserError (at `file:line`) for missing columns, a wrong field count, non-numeric values,
+ *   zero/negative/fractional lengths, unsorted times or an empty trace
+ * @example
+ * const src = readSplitwiseTrace(stringLineSource('s.csv', 'arrived_at,num_prefill_tokens,num_decode_tokens\n0,10,2\n'));
+ * src.next(); // { id: 0, arrivalSec: 0, inputTokens: 10, outputTokens: 2 }
+ */
+export function readSplitwiseTrace(lines: LineSource, opts: TraceOptions = {}): TraceSource {
+  return createTraceSource(lines, splitwiseRowParser(), opts);
+}
