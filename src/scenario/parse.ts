@@ -24,22 +24,23 @@ export function parseScenario(text: string, fileName: string, overrides: readonl
   const raw: unknown = doc.toJS();
   const parsed = ScenarioSchema.safeParse(raw ?? {});
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => {
+    const issues = parsed.error.issues.flatMap((issue) => {
       const path = issue.path.map(String);
+      // An unknown key is reported at its own line and path, one issue per key.
+      const keys = issue.code === 'unrecognized_keys' ? (issue as { keys?: string[] }).keys ?? [] : [];
+      if (keys.length > 0) {
+        return keys.map((k) => {
+          const line = lineOf(doc, lineCounter, [...path, k]);
+          return `${line !== null ? `line ${line}, ` : ''}${[...path, k].join('.')}: unknown key "${k}"`;
+        });
+      }
       const line = lineOf(doc, lineCounter, path);
       const at = path.length > 0 ? path.join('.') : '(top level)';
-      return `${line !== null ? `line ${line}, ` : ''}${at}: ${describeIssue(issue)}`;
+      return [`${line !== null ? `line ${line}, ` : ''}${at}: ${issue.message}`];
     });
     throw messages.schemaIssues(fileName, issues);
   }
   return parsed.data;
-}
-
-function describeIssue(issue: { code: string; message: string; keys?: string[] }): string {
-  if (issue.code === 'unrecognized_keys' && issue.keys) {
-    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  }
-  return issue.message;
 }
 
 /** Line (1-based) of the deepest existing node on `path`, or null. */
