@@ -18,6 +18,8 @@ export function formatReportTable(r: RunReport): string {
     `requests   ${int(q.arrived)} arrived · ${int(q.completed)} completed · ${int(q.rejected)} rejected · ` +
     `${int(q.preempted)} preempted (${int(q.preemptions)} preemptions)`,
   );
+  const reasons = Object.entries(q.rejectedByReason);
+  if (reasons.length > 0) lines.push(`rejected   ${reasons.map(([k, v]) => `${k}: ${int(v)}`).join(' · ')}`);
   lines.push(`simulated  ${fmt(r.simulatedSec, 1)} s · ${int(r.engine.steps)} engine steps`);
   lines.push(
     `throughput ${fmt(r.throughput.requestsPerSec, 2)} req/s · ${int(r.throughput.inputTokensPerSec)} input tok/s · ` +

@@ -173,3 +173,10 @@ describe('servesim profiles, trace stats, schema', () => {
     expect(s.additionalProperties).toBe(false);
   });
 });
+
+describe('docs/scenario.schema.json', () => {
+  it('is the schema the code generates (run `npm run schema` after changing the scenario schema)', async () => {
+    const r = await cli('schema');
+    expect(readFileSync(path.join(repo, 'docs/scenario.schema.json'), 'utf8')).toBe(r.out);
+  });
+});
