@@ -24,7 +24,7 @@ const METRIC_OF = { ttftMs: 'ttft', tpotMs: 'tpot', itlMs: 'itl', e2eMs: 'e2e', 
  * @example
  * checkSlo({ ttftMs: { p99: 2000 } }, { ttft: {..., p99: 2500} , ...}).met // false
  */
-export function checkSlo(slo: SloSpec | undefined, latency: Record<string, LatencyStats>): SloResult {
+export function checkSlo(slo: SloSpec | undefined, latency: { [k in (typeof METRIC_OF)[keyof typeof METRIC_OF]]: LatencyStats }): SloResult {
   const violations: SloViolation[] = [];
   let checked = 0;
   if (slo) {

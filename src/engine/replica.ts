@@ -1,8 +1,9 @@
-import { Deque } from './deque.ts';
 import { Seq } from './seq.ts';
 import type { EngineConfig } from './config.ts';
 import { KvCache } from '../memory/kv-cache.ts';
-import type { MetricsCollector } from '../metrics/collector.ts';
+import type { MetricsSink } from '../metrics/sink.ts';
+import type { WaitQueue } from './wait-queue.ts';
+import { FcfsQueue } from './wait-queue.ts';
 import type { StepTimeModel, BatchShape, StepCost } from '../perf/types.ts';
 import { emptyBatch, emptyCost } from '../perf/types.ts';
 import type { Request } from '../workload/types.ts';
@@ -10,11 +11,37 @@ import { scheduleContinuous } from './schedulers/continuous.ts';
 import { scheduleChunkedPrefill } from './schedulers/chunked-prefill.ts';
 import { scheduleStatic } from './schedulers/static.ts';
 import type { StepRecorder } from '../metrics/step-recorder.ts';
+import type { RejectReason } from '../metrics/collector.ts';
 
 export type Scheduler = (r: Replica) => void;
 
 /** Longest fused decode run (bounds the per-replica buffer of step end times). */
 const MAX_FUSED_STEPS = 1 << 16;
+
+/** What a replica does: everything, only prompts (disaggregated prefill) or only decodes. */
+export type ReplicaRole = 'mixed' | 'prefill' | 'decode';
+
+/** Lifecycle of a replica in the fleet. */
+export type ReplicaState = 'starting' | 'ready' | 'draining' | 'stopped' | 'failed';
+
+export interface ReplicaOptions {
+  index: number;
+  cfg: EngineConfig;
+  kvBlocks: number;
+  perf: StepTimeModel;
+  sink: MetricsSink;
+  recorder?: StepRecorder | null;
+  hashBlockTokens?: number;
+  /** Waiting-queue policy (default FCFS). */
+  queue?: WaitQueue;
+  role?: ReplicaRole;
+  /** GPUs of the replica (for GPU-time accounting). */
+  gpus?: number;
+  /** Pool the replica belongs to. */
+  pool?: number;
+  /** Preempt lower-priority running sequences for a higher-priority waiting one. */
+  priorityPreemption?: boolean;
+}
 
 export interface AdmitOptions {
   /** Admit only if the whole (remaining) prompt fits in the chunk (no chunked prefill). */
@@ -29,8 +56,30 @@ export interface AdmitOptions {
  * step's batch, asks the step-time model for its duration and applies its effects at the end.
  */
 export class Replica {
-  readonly waiting = new Deque<Seq>();
+  readonly waiting: WaitQueue;
   running: Seq[] = [];
+  readonly index: number;
+  readonly cfg: EngineConfig;
+  readonly perf: StepTimeModel;
+  readonly role: ReplicaRole;
+  readonly gpus: number;
+  readonly pool: number;
+  /** Fleet-managed lifecycle state. */
+  state: ReplicaState = 'ready';
+  /** When the replica was requested (GPU-hours start) and became ready. */
+  requestedSec = 0;
+  readySec = 0;
+  /** When the replica was released (stopped), or −1. */
+  stoppedSec = -1;
+  /** Prefilled sequences whose KV is being sent to a decode replica (disaggregation). */
+  transferring = 0;
+  /** Prompt tokens still to prefill over waiting and running sequences (admission-control estimate). */
+  pendingPrefillTokens = 0;
+  private prefillRateCache = -1;
+  /** Called when a prefill-role replica finishes a prompt (hand-off to the decode pool). */
+  onPrefilled: ((s: Seq, nowSec: number) => void) | null = null;
+  /** Called at each first token (autoscaler TTFT window). */
+  onFirstToken: ((ttftSec: number, nowSec: number) => void) | null = null;
   readonly kv: KvCache;
   /** True between startStep and finishStep. */
   busy = false;
@@ -72,16 +121,29 @@ export class Replica {
   private readonly watermarkBlocks: number;
   private readonly blocksPerHash: number;
   private readonly finished: Seq[] = [];
+  private readonly sink: MetricsSink;
+  private readonly recorder: StepRecorder | null;
+  private readonly priorityPreemption: boolean;
+  /** Per-tenant scratch counters (multi-tenant runs only). */
+  private readonly tenantGap: Float64Array;
+  private readonly tenantTokens: Float64Array;
 
-  constructor(
-    readonly index: number,
-    readonly cfg: EngineConfig,
-    kvBlocks: number,
-    readonly perf: StepTimeModel,
-    private readonly metrics: MetricsCollector,
-    private readonly recorder: StepRecorder | null,
-    hashBlockTokens = 0,
-  ) {
+  constructor(o: ReplicaOptions) {
+    this.index = o.index;
+    this.cfg = o.cfg;
+    this.perf = o.perf;
+    this.sink = o.sink;
+    this.recorder = o.recorder ?? null;
+    this.waiting = o.queue ?? new FcfsQueue();
+    this.role = o.role ?? 'mixed';
+    this.gpus = o.gpus ?? 1;
+    this.pool = o.pool ?? 0;
+    this.priorityPreemption = o.priorityPreemption ?? false;
+    const cfg = o.cfg;
+    const kvBlocks = o.kvBlocks;
+    const hashBlockTokens = o.hashBlockTokens ?? 0;
+    this.tenantGap = new Float64Array(Math.max(1, o.sink.tenants.length));
+    this.tenantTokens = new Float64Array(Math.max(1, o.sink.tenants.length));
     this.kv = new KvCache(kvBlocks, cfg.blockSize);
     this.watermarkBlocks = Math.floor(cfg.watermark * kvBlocks);
     this.blocksPerHash = hashBlockTokens > 0 ? hashBlockTokens / cfg.blockSize : 0;
@@ -93,7 +155,7 @@ export class Replica {
 
   /** Requests waiting or running here (what a load balancer sees as outstanding). */
   get outstanding(): number {
-    return this.waiting.length + this.running.length;
+    return this.waiting.length + this.running.length + this.transferring;
   }
 
   /** Fraction of KV blocks pinned by live sequences. */
@@ -104,15 +166,89 @@ export class Replica {
   /**
    * Accepts a routed request, or returns a reject reason when it can never run here.
    */
-  enqueue(req: Request, nowSec: number): string | null {
+  enqueue(req: Request, nowSec: number): RejectReason | null {
+    const reason = this.rejectReason(req);
+    if (reason !== null) return reason;
+    this.waiting.pushBack(new Seq(req, this.index, nowSec));
+    this.pendingPrefillTokens += req.inputTokens;
+    return null;
+  }
+
+  /**
+   * Predicted time to first token (s) for `req` if it joined now: the rest of the step in progress plus
+   * every queued prompt token ahead of it (and its own) at this replica's full-budget prefill rate — an
+   * estimate a gateway can compute from what it knows.
+   */
+  predictTtftSec(req: Request, nowSec: number): number {
+    let rest = 0;
+    if (this.busy) {
+      let end = this.stepEndSec;
+      for (let j = 0; j < this.fusedExtra; j++) {
+        if (this.fusedEnds[j] >= nowSec) { end = this.fusedEnds[j]; break; }
+      }
+      rest = Math.max(0, end - nowSec);
+    }
+    return rest + (this.pendingPrefillTokens + req.inputTokens) / this.prefillTokensPerSec();
+  }
+
+  /** Prompt tokens per second of a full-budget prefill step. */
+  prefillTokensPerSec(): number {
+    if (this.prefillRateCache < 0) {
+      const b = emptyBatch();
+      const n = this.cfg.maxBatchedTokens;
+      b.prefillTokens = n; b.prefillSeqs = 1; b.prefillAttnPairs = (n * (n + 1)) / 2; b.prefillKvTokens = n; b.logitSeqs = 1;
+      this.prefillRateCache = n / this.perf.predict(b);
+    }
+    return this.prefillRateCache;
+  }
+
+  /** Why a request can never run on this replica, or null. */
+  rejectReason(req: Request): RejectReason | null {
     const total = req.inputTokens + req.outputTokens;
     if (total > this.cfg.maxModelLen) return 'exceeds-max-model-len';
-    if (this.kv.blocksFor(total) > this.kv.numBlocks) return 'exceeds-kv-capacity';
-    if (this.cfg.scheduler === 'continuous' && req.inputTokens > this.cfg.maxBatchedTokens) {
+    const kvTokens = this.role === 'prefill' ? req.inputTokens : total;
+    if (this.kv.blocksFor(kvTokens) > this.kv.numBlocks) return 'exceeds-kv-capacity';
+    if (this.cfg.scheduler === 'continuous' && this.role !== 'decode' && req.inputTokens > this.cfg.maxBatchedTokens) {
       return 'prompt-exceeds-max-batched-tokens';
     }
-    this.waiting.pushBack(new Seq(req, this.index, nowSec));
     return null;
+  }
+
+  /** Accepts a sequence that arrives with state: retried after a failure, or prefilled elsewhere. */
+  adopt(s: Seq): void {
+    s.replica = this.index;
+    this.waiting.pushBack(s);
+    if (s.promptLen > s.kvTokens) this.pendingPrefillTokens += s.promptLen - s.kvTokens;
+  }
+
+  /**
+   * Removes every sequence (failure, or drain with migration): running work loses its KV and will be
+   * recomputed wherever it goes. Any step in flight is abandoned. Returns the sequences, oldest first.
+   */
+  evictAll(): Seq[] {
+    const out: Seq[] = [];
+    for (const s of this.running) {
+      this.releaseSeq(s);
+      s.promptLen = s.req.inputTokens + s.generated;
+      s.kvTokens = 0;
+      out.push(s);
+    }
+    this.running = [];
+    for (const s of this.waiting.drain()) {
+      if (s.ownedBlocks > 0 || s.prefixHashBlocks > 0) this.releaseSeq(s);
+      if (s.kvTokens > 0) {
+        s.promptLen = s.req.inputTokens + s.generated;
+        s.kvTokens = 0;
+      }
+      out.push(s);
+    }
+    this.batchN = 0;
+    this.fusedExtra = 0;
+    this.busy = false;
+    this.kickPending = false;
+    this.pendingPrefillTokens = 0;
+    this.generation++;
+    return out;
   }
 
   /** Forms the next batch. Returns its duration in seconds, or −1 when there is nothing to run. */
@@ -229,15 +365,22 @@ export class Replica {
 
   /** Applies the running step's effects at `nowSec` (its end). */
   finishStep(nowSec: number): void {
-    const { batchSeqs, batchChunks, metrics } = this;
+    const { batchSeqs, batchChunks, sink } = this;
+    const multi = sink.multiTenant;
     const prevEnd = this.lastStepEndSec;
     const t1 = this.fusedEnds[0]; // end of the run's first step (= nowSec unless decode steps were fused)
     let sameGapCount = 0;
     let anyFinished = false;
+    let handoffs = 0;
+    if (multi) { this.tenantGap.fill(0); this.tenantTokens.fill(0); }
     for (let i = 0; i < this.batchN; i++) {
       const s = batchSeqs[i];
+      const chunk = batchChunks[i];
+      this.waiting.onServed(s.tenant, chunk);
+      if (multi) this.tenantTokens[s.tenant] += chunk;
       const wasPrefill = s.kvTokens < s.promptLen;
-      s.kvTokens += batchChunks[i];
+      if (wasPrefill) this.pendingPrefillTokens -= chunk;
+      s.kvTokens += chunk;
       if (wasPrefill) {
         if (s.kvTokens < s.promptLen) continue; // a middle chunk: no token yet
         this.publishPrompt(s);
@@ -246,35 +389,76 @@ export class Replica {
       s.generated++;
       if (s.firstTokenSec < 0) {
         s.firstTokenSec = t1;
+        if (this.onFirstToken) this.onFirstToken(t1 - s.req.arrivalSec, t1);
       } else if (s.lastTokenSec === prevEnd) {
         sameGapCount++;
+        if (multi) this.tenantGap[s.tenant]++;
       } else {
-        metrics.onItl(t1 - s.lastTokenSec, 1);
+        sink.all.onItl(t1 - s.lastTokenSec, 1);
+        if (multi) sink.tenants[s.tenant].onItl(t1 - s.lastTokenSec, 1);
       }
       s.lastTokenSec = t1;
       if (s.generated >= s.req.outputTokens) {
         this.finished.push(s);
         anyFinished = true;
+      } else if (wasPrefill && this.role === 'prefill') {
+        this.finished.push(s); // leaves for a decode replica
+        s.handoff = true;
+        handoffs++;
+        anyFinished = true;
       }
     }
-    if (sameGapCount > 0) metrics.onItl(t1 - prevEnd, sameGapCount);
+    if (sameGapCount > 0) {
+      sink.all.onItl(t1 - prevEnd, sameGapCount);
+      if (multi) {
+        for (let t = 0; t < this.tenantGap.length; t++) if (this.tenantGap[t] > 0) sink.tenants[t].onItl(t1 - prevEnd, this.tenantGap[t]);
+      }
+    }
+    if (multi) this.attributeGpuTime(this.stepSec, this.tenantTokens);
     if (this.recorder) this.recorder.record(this, t1);
     if (this.fusedExtra > 0) anyFinished = this.applyFusedSteps() || anyFinished;
     if (anyFinished) {
       for (let i = 0; i < this.finished.length; i++) {
         const s = this.finished[i];
-        this.releaseSeq(s);
-        metrics.onComplete(s, nowSec);
-        s.promptLen = -1; // marks finished for the compaction below
+        if (s.handoff) {
+          this.transferring++;
+          this.onPrefilled!(s, nowSec); // keeps its blocks until the transfer completes
+        } else {
+          this.releaseSeq(s);
+          sink.onComplete(s, nowSec);
+        }
+        s.done = true; // marks it for the compaction below
       }
       this.finished.length = 0;
       let w = 0;
       const run = this.running;
-      for (let i = 0; i < run.length; i++) if (run[i].promptLen >= 0) run[w++] = run[i];
+      for (let i = 0; i < run.length; i++) {
+        const r = run[i];
+        if (r.done) r.done = false;
+        else run[w++] = r;
+      }
       run.length = w;
     }
+    void handoffs;
     this.lastStepEndSec = nowSec;
     this.busy = false;
+  }
+
+  /** A handed-off sequence's KV has reached its decode replica: free it here. */
+  releaseTransferred(s: Seq): void {
+    this.releaseSeq(s);
+    this.transferring--;
+    s.handoff = false;
+  }
+
+  /** Splits `sec` of this replica's GPUs among tenants by their share of the step's tokens. */
+  private attributeGpuTime(sec: number, tokens: Float64Array): void {
+    let total = 0;
+    for (let t = 0; t < tokens.length; t++) total += tokens[t];
+    if (total <= 0) return;
+    const gpuSec = sec * this.gpus;
+    for (let t = 0; t < tokens.length; t++) if (tokens[t] > 0) this.sink.tenants[t].gpuSec += (gpuSec * tokens[t]) / total;
+    this.sink.all.gpuSec += gpuSec;
   }
 
   /** Applies the fused decode steps 2..K of a run: tokens, blocks, inter-token gaps. */
@@ -283,19 +467,31 @@ export class Replica {
     const ends = this.fusedEnds;
     const n = this.batchN;
     const end = ends[extra];
+    const sink = this.sink;
+    const multi = sink.multiTenant;
+    if (multi) this.tenantTokens.fill(0);
     let anyFinished = false;
     for (let i = 0; i < n; i++) {
       const s = this.batchSeqs[i];
       s.kvTokens += extra;
       s.generated += extra;
       s.lastTokenSec = end;
+      this.waiting.onServed(s.tenant, extra);
+      if (multi) this.tenantTokens[s.tenant]++;
       if (!this.grow(s, s.kvTokens)) throw new Error('invariant: fused decode run outgrew the KV cache');
       if (s.generated >= s.req.outputTokens) {
         this.finished.push(s);
         anyFinished = true;
       }
     }
-    for (let k = 1; k <= extra; k++) this.metrics.onItl(ends[k] - ends[k - 1], n);
+    for (let k = 1; k <= extra; k++) sink.all.onItl(ends[k] - ends[k - 1], n);
+    if (multi) {
+      for (let t = 0; t < this.tenantTokens.length; t++) {
+        const c = this.tenantTokens[t];
+        if (c > 0) for (let k = 1; k <= extra; k++) sink.tenants[t].onItl(ends[k] - ends[k - 1], c);
+      }
+      this.attributeGpuTime(end - ends[0], this.tenantTokens);
+    }
     if (this.recorder) {
       const ctx0 = this.shape.decodeContextTokens;
       for (let k = 1; k <= extra; k++) {
@@ -341,6 +537,7 @@ export class Replica {
    */
   tryAdmitHead(maxChunk: number, opts: AdmitOptions): number {
     const s = this.waiting.peekFront()!;
+    if (s.generated > 0 && s.kvTokens >= s.promptLen) return this.admitPrefilled(s);
     let hitBlocks = 0;
     let hitTokens = 0;
     const hashIds = s.req.hashIds;
@@ -362,17 +559,55 @@ export class Replica {
     this.waiting.popFront();
     if (hitBlocks > 0) {
       this.kv.acquirePrefix(hashIds!, hitBlocks);
-      this.metrics.prefixHitTokens += hitTokens;
+      this.sink.onPrefixHit(hitTokens, s.tenant);
     }
     s.prefixHashBlocks = hitBlocks;
     s.prefixHitTokens = hitTokens;
     s.kvTokens = hitTokens;
+    this.pendingPrefillTokens -= hitTokens;
     if (!this.kv.allocate(need)) throw new Error('invariant: admission allocation failed');
     s.ownedBlocks = need;
     if (s.firstScheduledSec < 0) s.firstScheduledSec = this.stepStartSec;
     this.running.push(s);
     this.addToBatch(s, chunk);
     return chunk;
+  }
+
+  /**
+   * Admits a sequence whose prompt was computed on a prefill replica: its KV (now transferred) needs
+   * blocks here, and it joins this step as a decode. Returns 1 (the decode token), 0 if the cache is short.
+   */
+  private admitPrefilled(s: Seq): number {
+    const need = this.kv.blocksFor(s.kvTokens + 1);
+    const reserve = this.running.length === 0 ? 0 : this.watermarkBlocks;
+    if (need > this.kv.availableBlocks - reserve) return 0;
+    this.waiting.popFront();
+    if (!this.kv.allocate(need)) throw new Error('invariant: admission allocation failed');
+    s.ownedBlocks = need;
+    this.running.push(s);
+    this.addToBatch(s, 1);
+    return 1;
+  }
+
+  /**
+   * Strict-priority preemption: if the waiting head outranks the lowest-priority running sequence,
+   * preempts that sequence (the newest among equals) so the head can be admitted. True if it did.
+   */
+  preemptForHead(): boolean {
+    if (!this.priorityPreemption || this.running.length === 0) return false;
+    const head = this.waiting.peekFront();
+    if (!head) return false;
+    let victim = -1;
+    for (let i = this.running.length - 1; i >= 0; i--) {
+      const r = this.running[i];
+      if (victim < 0 || r.priority > this.running[victim].priority) victim = i;
+    }
+    if (this.running[victim].priority <= head.priority) return false;
+    // Never preempt a sequence already in this step's batch.
+    for (let i = 0; i < this.batchN; i++) if (this.batchSeqs[i] === this.running[victim]) return false;
+    const [v] = this.running.splice(victim, 1);
+    this.evict(v);
+    return true;
   }
 
   /** Evictable blocks among the first `k` hash blocks (they stop being evictable once pinned). */
@@ -393,14 +628,21 @@ export class Replica {
    */
   preemptNewest(): Seq {
     const victim = this.running.pop()!;
+    this.evict(victim);
+    return victim;
+  }
+
+  /** Preemption by recompute of a sequence already removed from `running`. */
+  private evict(victim: Seq): void {
+    const before = victim.promptLen > victim.kvTokens ? victim.promptLen - victim.kvTokens : 0;
     this.releaseSeq(victim);
     victim.promptLen = victim.req.inputTokens + victim.generated;
     victim.kvTokens = 0;
     victim.preemptions++;
-    this.metrics.onPreempt();
+    this.pendingPrefillTokens += victim.promptLen - before;
+    this.sink.onPreempt(victim.tenant);
     this.waiting.pushFront(victim);
     this.preemptedThisStep = true;
-    return victim;
   }
 
   /** Returns a sequence's blocks; the prefix blocks it pins become evictable once nobody pins them. */

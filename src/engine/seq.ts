@@ -23,14 +23,26 @@ export class Seq {
   firstTokenSec = -1;
   lastTokenSec = -1;
   preemptions = 0;
+  /** Tenant index (0 when the scenario has no tenants). */
+  readonly tenant: number;
+  /** Priority class: lower values are served first. */
+  readonly priority: number;
+  /** Replica currently holding the sequence (changes on disaggregated hand-off and on retry). */
+  replica: number;
+  /** Scratch flags of the replica: finished this step / leaving for a decode replica. */
+  done = false;
+  handoff = false;
 
   constructor(
     readonly req: Request,
-    readonly replica: number,
+    replica: number,
     nowSec: number,
   ) {
     this.promptLen = req.inputTokens;
     this.enqueuedSec = nowSec;
+    this.replica = replica;
+    this.tenant = req.tenant ?? 0;
+    this.priority = req.priority ?? 0;
   }
 
   get inPrefill(): boolean {

@@ -1,163 +1,601 @@
 import { Simulator } from '../sim/simulator.ts';
 import { Replica } from '../engine/replica.ts';
 import type { EngineConfig } from '../engine/config.ts';
-import { MetricsCollector } from '../metrics/collector.ts';
+import { Seq as SeqClass } from '../engine/seq.ts';
+type Seq = SeqClass;
+import { createWaitQueue } from '../engine/wait-queue.ts';
 import type { RejectReason } from '../metrics/collector.ts';
+import { MetricsCollector } from '../metrics/collector.ts';
+import { MetricsSink } from '../metrics/sink.ts';
 import { StepRecorder } from '../metrics/step-recorder.ts';
+import { GrowableFloat64 } from '../metrics/growable.ts';
 import type { StepTimeModel } from '../perf/types.ts';
-import type { Lengths, Request, RequestSource } from '../workload/types.ts';
+import type { Request } from '../workload/types.ts';
+import { createRng, exponential } from '../workload/rng.ts';
 import { createRouter } from './router.ts';
-import type { RouterKind } from './router.ts';
+import type { LoadView, RouterKind } from './router.ts';
+import type { FleetInput, FleetWorkload, PoolInput } from './types.ts';
+import { Autoscaler } from './autoscaler.ts';
+import { TenantGate } from './tenant-gate.ts';
+import { FleetTimeline } from './timeline.ts';
 
-/** What drives the fleet: an open stream of timed requests, or a closed loop of users. */
-export type FleetWorkload =
-  | { kind: 'open'; source: RequestSource }
-  | {
-    kind: 'closed';
-    concurrency: number;
-    thinkTimeSec: number;
-    lengths: () => Lengths;
-    maxRequests: number;
-    durationSec: number;
-  };
+export type { FleetWorkload } from './types.ts';
 
-export interface FleetInput {
+/** The single-pool shorthand (one static pool of identical replicas, one tenant, FCFS). */
+export interface SimpleFleetInput {
   replicas: number;
   engine: EngineConfig;
-  /** KV blocks per replica. */
   kvBlocks: number;
   perf: StepTimeModel;
   router: RouterKind;
   workload: FleetWorkload;
-  /** Tokens per prefix hash block in the workload (Mooncake: 512), 0 when none. */
   hashBlockTokens: number;
   recordSteps?: boolean;
   perRequestDetail?: boolean;
-  /** Fuse runs of unchanging decode steps (default true; exactness tests compare with false). */
   fuseDecodes?: boolean;
-  /** Called now and then with the simulated time (progress bars). */
   onProgress?: (simSec: number, completed: number) => void;
 }
 
 export interface FleetResult {
+  /** Fleet-wide metrics (alias of `sink.all`). */
   metrics: MetricsCollector;
+  sink: MetricsSink;
   steps: StepRecorder | null;
+  /** Every replica that ever existed, in creation order. */
   replicas: Replica[];
   /** Time of the last event (all work drained). */
   endSec: number;
   events: number;
+  timeline: FleetTimeline;
+  input: FleetInput;
 }
 
 const EV_ARRIVAL = 0;
 const EV_STEP_END = 1;
 const EV_KICK = 2;
 const EV_CLOSED_ISSUE = 3;
+const EV_READY = 4;
+const EV_AUTOSCALE = 5;
+const EV_FAILURE = 6;
+const EV_REPAIR = 7;
+const EV_TRANSFER_DONE = 8;
+const EV_SNAPSHOT = 9;
+const EV_RETRY_GATE = 10;
+const EV_IDLE_CHECK = 11;
+const EV_SCHEDULED = 12;
 /** Kicks run after every other event at the same instant, so simultaneous arrivals share a batch. */
 const PRIO_KICK = 1;
 
+export function singlePoolInput(s: SimpleFleetInput): FleetInput {
+  return {
+    pools: [{
+      name: 'default', role: 'mixed', engine: s.engine, kvBlocks: s.kvBlocks, perf: s.perf, gpusPerReplica: 1,
+      gpuHourUsd: 0, weightBytesPerGpu: 0, kvBytesPerToken: 0, provisioning: { kind: 'static', replicas: s.replicas },
+      coldStart: { acquisitionSec: 0, loadBandwidthBytesPerSec: Infinity, warmupSec: 0 }, weight: 1, migrateOnDrain: false,
+    }],
+    router: s.router, routerStalenessSec: 0, queuePolicy: 'fcfs', priorityPreemption: false,
+    tenants: [{ name: 'default', weight: 1, priority: 0, onLimit: 'reject', maxQueued: Infinity }],
+    workloads: [{ tenant: 0, workload: s.workload }],
+    hashBlockTokens: s.hashBlockTokens, seed: 0, recordSteps: s.recordSteps, perRequestDetail: s.perRequestDetail,
+    fuseDecodes: s.fuseDecodes, onProgress: s.onProgress,
+  };
+}
+
 /**
- * Runs a fleet of identical replicas over a workload until every request has finished or been rejected.
- * One event per request arrival and one per engine step: never per token.
+ * Runs a fleet over its workloads until every request has finished, been rejected or been lost: pools of
+ * replicas that start (cold), serve, drain and fail; a router; per-tenant quotas and admission control;
+ * disaggregated prefill → decode hand-offs. One event per arrival and per engine step, never per token.
  */
-export function simulateFleet(input: FleetInput): FleetResult {
-  const metrics = new MetricsCollector({ perRequestDetail: input.perRequestDetail ?? false });
+export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
+  const input: FleetInput = 'pools' in arg ? arg : singlePoolInput(arg);
+  const sink = new MetricsSink(input.tenants.length, input.perRequestDetail ?? false);
+  const metrics = sink.all;
   const steps = input.recordSteps ? new StepRecorder() : null;
   const replicas: Replica[] = [];
-  for (let i = 0; i < input.replicas; i++) {
-    const r = new Replica(i, input.engine, input.kvBlocks, input.perf, metrics, steps, input.hashBlockTokens);
-    r.fuseDecodes = input.fuseDecodes ?? true;
-    replicas.push(r);
-  }
-  const router = createRouter(input.router);
-  const wl = input.workload;
-  let pending: Request | null = null;
+  const pools = input.pools;
+  const entryPools = pools.map((p, i) => (p.role === 'decode' ? -1 : i)).filter((i) => i >= 0);
+  const decodePools = pools.map((p, i) => (p.role === 'decode' ? i : -1)).filter((i) => i >= 0);
+  const tenantWeights = input.tenants.map((t) => t.weight);
+  const router = createRouter(input.router, { rng: createRng(input.seed, 'routing'), poolWeights: pools.map((p) => p.weight) });
+  const decodeRouter = createRouter('least-outstanding', { rng: createRng(input.seed, 'routing.decode'), poolWeights: [] });
+  const failureRng = createRng(input.seed, 'failures');
+  const timeline = new FleetTimeline(pools.length);
+  /** Ready replicas per pool (routing candidates). */
+  const ready: Replica[][] = pools.map(() => []);
+  /** Requests waiting because no replica of an entry pool is ready. */
+  const pending: Seq[] = [];
+  /** Disaggregated hand-offs waiting for a ready decode replica. */
+  const pendingDecode: Seq[] = [];
+  const linkFreeAt: number[] = [];
+  const transfers = new Map<number, { s: Seq; from: Replica }>();
+  let nextTransfer = 0;
+  const lifeId: number[] = [];
+  const lastActivity: number[] = [];
+  const coldStartSec = new GrowableFloat64();
+  const scriptedDownSec = new Map<number, number>();
+  let coldStartsWaitedOn = 0;
+
+  // Load signal for routers (live or periodically refreshed snapshot).
+  const stale = input.routerStalenessSec > 0;
+  const snapOutstanding: number[] = [];
+  const snapKv: number[] = [];
+  const load: LoadView = stale
+    ? { outstanding: (r) => snapOutstanding[r.index] ?? 0, kvUtilization: (r) => snapKv[r.index] ?? 0 }
+    : { outstanding: (r) => r.outstanding, kvUtilization: (r) => r.kvUtilization };
+
+  const wl = input.workloads;
+  const pendingArrival: (Request | null)[] = wl.map(() => null);
   let nextId = 0;
-  let closedIssued = 0;
-  let lastCompleted = 0;
-  let lastRejected = 0;
+  const closedIssued: number[] = wl.map(() => 0);
   let progressEvery = 0;
 
   const sim: Simulator = new Simulator((kind, target, data) => {
     switch (kind) {
       case EV_ARRIVAL: {
-        const req = pending!;
-        pending = wl.kind === 'open' ? wl.source.next() : null;
-        if (pending) sim.scheduleAt(pending.arrivalSec, EV_ARRIVAL, 0);
-        admit(req);
+        const req = pendingArrival[target]!;
+        const w = wl[target].workload;
+        pendingArrival[target] = w.kind === 'open' ? w.source.next() : null;
+        const nxt = pendingArrival[target];
+        if (nxt) {
+          if (nxt.tenant === undefined) nxt.tenant = wl[target].tenant;
+          nxt.id = nextId++;
+          sim.scheduleAt(nxt.arrivalSec, EV_ARRIVAL, target);
+        }
+        arrive(req);
         break;
       }
       case EV_CLOSED_ISSUE: {
-        if (wl.kind !== 'closed') break;
-        // Trace-driven closed loops may carry prefix hashes along with the lengths.
-        admit({ ...(wl.lengths() as Request), id: nextId++, arrivalSec: sim.now });
+        const w = wl[target].workload;
+        if (w.kind !== 'closed') break;
+        const req: Request = { ...(w.lengths() as Request), id: nextId++, arrivalSec: sim.now, tenant: wl[target].tenant };
+        closedOwner.set(req.id, target);
+        arrive(req);
         break;
       }
       case EV_KICK: {
         const r = replicas[target];
-        if (!r.busy) startStep(r);
-        else r.kickPending = false;
+        r.kickPending = false;
+        if (!r.busy && (r.state === 'ready' || r.state === 'draining')) startStep(r);
         break;
       }
       case EV_STEP_END: {
         const r = replicas[target];
-        if (data !== r.generation) break; // superseded: the run was cut short and rescheduled
+        if (data !== r.generation) break; // superseded: the run was cut short, or the replica failed
         r.finishStep(sim.now);
+        afterWork(r);
         startStep(r);
         break;
       }
+      case EV_READY: {
+        const r = replicas[target];
+        if (data !== lifeId[target] || r.state !== 'starting') break;
+        becomeReady(r);
+        break;
+      }
+      case EV_AUTOSCALE:
+        if (autoscaler.evaluate(target, sim.now)) sim.schedule(autoscaler.intervalSec(target), EV_AUTOSCALE, target);
+        break;
+      case EV_SCHEDULED:
+        autoscaler.applySchedule(target, data, sim.now);
+        break;
+      case EV_FAILURE: {
+        const r = replicas[target];
+        if (data !== lifeId[target] || (r.state !== 'ready' && r.state !== 'draining')) break;
+        const scripted = scriptedDownSec.get(r.index);
+        scriptedDownSec.delete(r.index);
+        fail(r, scripted ?? exponential(failureRng, 1 / input.failures!.mttrSec));
+        break;
+      }
+      case EV_REPAIR: {
+        const r = replicas[target];
+        if (r.state !== 'failed') break;
+        // The node is back: it reloads weights and warms up (no new acquisition).
+        const p = pools[r.pool];
+        r.state = 'starting';
+        lifeId[r.index]++;
+        const sec = loadSec(p) + p.coldStart.warmupSec;
+        coldStartSec.push(sec);
+        timeline.change(sim.now, r.pool, 'failed', 'starting');
+        sim.schedule(sec, EV_READY, r.index, 0, lifeId[r.index]);
+        break;
+      }
+      case EV_TRANSFER_DONE: {
+        const t = transfers.get(target)!;
+        transfers.delete(target);
+        t.from.releaseTransferred(t.s);
+        afterWork(t.from);
+        toDecode(t.s);
+        break;
+      }
+      case EV_SNAPSHOT:
+        for (const r of replicas) {
+          snapOutstanding[r.index] = r.outstanding;
+          snapKv[r.index] = r.kvUtilization;
+        }
+        if (activeWork()) sim.schedule(input.routerStalenessSec, EV_SNAPSHOT, 0);
+        break;
+      case EV_RETRY_GATE:
+        gate.release(target, sim.now);
+        break;
+      case EV_IDLE_CHECK: {
+        const r = replicas[target];
+        const prov = pools[r.pool].provisioning;
+        const timeout = prov.kind === 'serverless' ? prov.idleTimeoutSec : Infinity;
+        if (r.state === 'ready' && r.outstanding === 0 && !r.busy && sim.now - lastActivity[r.index] >= timeout - 1e-9) {
+          autoscaler.onIdle(r, sim.now);
+        }
+        break;
+      }
     }
-    if (wl.kind === 'closed') refillClosedLoop();
+    refillClosedLoops();
     if (input.onProgress && ++progressEvery === 65536) {
       progressEvery = 0;
       input.onProgress(sim.now, metrics.completed);
     }
   });
 
-  function admit(req: Request): void {
-    metrics.onArrival(sim.now);
-    const i = router.pick(replicas);
-    const r = replicas[i];
-    const reason = r.enqueue(req, sim.now);
-    if (reason !== null) {
-      metrics.onReject(sim.now, reason as RejectReason);
+  // ——— requests ———
+
+  const gate = new TenantGate(input.tenants, {
+    now: () => sim.now,
+    wakeAt: (atSec, tenant) => sim.scheduleAt(Math.max(atSec, sim.now), EV_RETRY_GATE, tenant),
+    admit: (req) => route(req),
+    reject: (req, reason) => {
+      sink.onReject(sim.now, reason, req.tenant ?? 0);
+      closedDone(req); // refused at the door: never counted in flight by the gate
+    },
+    deferred: (req) => sink.count('deferred', req.tenant ?? 0),
+  });
+
+  function arrive(req: Request): void {
+    sink.onArrival(sim.now, req.tenant ?? 0);
+    gate.offer(req, predictTtftMs);
+  }
+
+  /** Predicted TTFT (ms) if `req` went to the replica the router would pick now. */
+  function predictTtftMs(req: Request): number {
+    const cands = candidates();
+    if (cands.length === 0) return Infinity;
+    const r = cands[router.pick(cands, req, load)];
+    return r.predictTtftSec(req, sim.now) * 1e3;
+  }
+
+  function candidates(): Replica[] {
+    if (entryPools.length === 1) return ready[entryPools[0]];
+    const out: Replica[] = [];
+    for (const p of entryPools) for (const r of ready[p]) out.push(r);
+    return out;
+  }
+
+  /** Sends an admitted request to a replica (or holds it until one is ready). */
+  function route(req: Request): void {
+    const cands = candidates();
+    if (cands.length === 0) {
+      holdForCapacity(new SeqHolder(req));
       return;
     }
+    const r = cands[router.pick(cands, req, load)];
+    arrivalsByPool[r.pool]++;
+    const reason = r.enqueue(req, sim.now);
+    if (reason !== null) {
+      sink.onReject(sim.now, reason, req.tenant ?? 0);
+      left(req);
+      return;
+    }
+    touched(r);
+  }
+
+  /** A request or sequence that found no ready replica waits for one; serverless pools start one. */
+  function holdForCapacity(h: SeqHolder): void {
+    if (!autoscaler.canEverServe(entryPools)) {
+      sink.onReject(sim.now, 'no-capacity', h.req.tenant ?? 0);
+      left(h.req);
+      return;
+    }
+    pending.push(h.asSeq(sim.now));
+    coldStartsWaitedOn++;
+    sink.count('waitedOnColdStart', h.req.tenant ?? 0);
+    autoscaler.onPending(entryPools, sim.now);
+  }
+
+  function flushPending(): void {
+    while (pending.length > 0 && candidates().length > 0) {
+      const s = pending.shift()!;
+      placeSeq(s, candidates(), router);
+    }
+    while (pendingDecode.length > 0 && decodeCandidates().length > 0) {
+      const s = pendingDecode.shift()!;
+      placeSeq(s, decodeCandidates(), decodeRouter);
+    }
+  }
+
+  /** Places an existing sequence (held, retried or handed off) on a replica chosen among `cands`. */
+  function placeSeq(s: Seq, cands: Replica[], rt: typeof router): void {
+    const r = cands[rt.pick(cands, s.req, load)];
+    const reason = r.rejectReason(s.req);
+    if (reason !== null) {
+      sink.onReject(sim.now, reason, s.tenant);
+      left(s.req);
+      return;
+    }
+    r.adopt(s);
+    touched(r);
+  }
+
+  function decodeCandidates(): Replica[] {
+    if (decodePools.length === 1) return ready[decodePools[0]];
+    const out: Replica[] = [];
+    for (const p of decodePools) for (const r of ready[p]) out.push(r);
+    return out;
+  }
+
+  /** A prefill replica finished a prompt: send its KV over the link, then hand it to a decode replica. */
+  function onPrefilled(s: Seq, from: Replica): void {
+    const link = input.link!;
+    const bytes = s.kvTokens * pools[from.pool].kvBytesPerToken;
+    const start = Math.max(sim.now, linkFreeAt[from.index] ?? 0);
+    const wire = bytes / link.bandwidthBytesPerSec;
+    linkFreeAt[from.index] = start + wire;
+    const id = nextTransfer++;
+    transfers.set(id, { s, from });
+    sim.scheduleAt(start + wire + link.latencySec, EV_TRANSFER_DONE, id);
+  }
+
+  function toDecode(s: Seq): void {
+    s.ownedBlocks = 0;
+    s.prefixHashBlocks = 0;
+    const cands = decodeCandidates();
+    if (cands.length === 0) {
+      pendingDecode.push(s);
+      autoscaler.onPending(decodePools, sim.now);
+      return;
+    }
+    placeSeq(s, cands, decodeRouter);
+  }
+
+  /** After a replica got work: kick it if idle, or cut its fused decode run so the newcomer is seen. */
+  function touched(r: Replica): void {
+    lastActivity[r.index] = sim.now;
     if (!r.busy && !r.kickPending) {
       r.kickPending = true;
-      sim.schedule(0, EV_KICK, i, PRIO_KICK);
+      sim.schedule(0, EV_KICK, r.index, PRIO_KICK);
     } else if (r.busy && r.fusedExtra > 0 && r.admitsMidRun) {
       const end = r.interrupt(sim.now);
-      if (end >= 0) sim.scheduleAt(end, EV_STEP_END, i, 0, r.generation);
+      if (end >= 0) sim.scheduleAt(end, EV_STEP_END, r.index, 0, r.generation);
     }
   }
 
   function startStep(r: Replica): void {
+    if (r.state !== 'ready' && r.state !== 'draining') return;
     if (r.startStep(sim.now) >= 0) sim.scheduleAt(r.stepEndSec, EV_STEP_END, r.index, 0, r.generation);
   }
 
-  function refillClosedLoop(): void {
-    if (wl.kind !== 'closed') return;
-    // Each finished (or rejected) request frees its user, who thinks, then sends the next one.
-    const freed = metrics.completed - lastCompleted + (metrics.rejected - lastRejected);
-    lastCompleted = metrics.completed;
-    lastRejected = metrics.rejected;
-    for (let k = 0; k < freed; k++) issueClosed(wl.thinkTimeSec);
+  /** Bookkeeping after a replica's work changed: closed-loop users, drains, idle timers. */
+  function afterWork(r: Replica): void {
+    if (r.outstanding === 0 && !r.busy) {
+      lastActivity[r.index] = sim.now;
+      if (r.state === 'draining') stop(r);
+      else if (r.state === 'ready') autoscaler.onReplicaIdle(r, sim.now);
+    }
   }
 
-  function issueClosed(delaySec: number): void {
-    if (wl.kind !== 'closed') return;
-    if (closedIssued >= wl.maxRequests || sim.now + delaySec > wl.durationSec) return;
-    closedIssued++;
-    sim.schedule(delaySec, EV_CLOSED_ISSUE, 0);
+  // ——— closed loops ———
+
+  /** Closed-loop requests in flight → the workload (user population) that sent them. */
+  const closedOwner = new Map<number, number>();
+  const closedFreed: number[] = [];
+  const hasClosed = wl.some((w) => w.workload.kind === 'closed');
+  /** A request left the system (completed, rejected or lost): its closed-loop user may send the next. */
+  function closedDone(req: Request): void {
+    if (!hasClosed) return;
+    const owner = closedOwner.get(req.id);
+    if (owner !== undefined) {
+      closedOwner.delete(req.id);
+      closedFreed.push(owner);
+    }
+  }
+  /** An admitted request left the system: frees its tenant quota slot and its closed-loop user. */
+  function left(req: Request): void {
+    gate.done(req);
+    closedDone(req);
+  }
+  sink.onDone = left;
+
+  function refillClosedLoops(): void {
+    if (closedFreed.length === 0) return;
+    for (const owner of closedFreed) {
+      const w = wl[owner].workload;
+      if (w.kind === 'closed') issueClosed(owner, w.thinkTimeSec);
+    }
+    closedFreed.length = 0;
   }
 
-  if (wl.kind === 'open') {
-    pending = wl.source.next();
-    if (pending) sim.scheduleAt(Math.max(0, pending.arrivalSec), EV_ARRIVAL, 0);
-  } else {
-    for (let u = 0; u < wl.concurrency; u++) issueClosed(0);
+  function issueClosed(i: number, delaySec: number): void {
+    const w = wl[i].workload;
+    if (w.kind !== 'closed') return;
+    if (closedIssued[i] >= w.maxRequests || sim.now + delaySec > w.durationSec) return;
+    closedIssued[i]++;
+    sim.schedule(delaySec, EV_CLOSED_ISSUE, i);
   }
+
+  // ——— replicas: start, ready, drain, stop, fail ———
+
+  function loadSec(p: PoolInput): number {
+    return p.coldStart.loadBandwidthBytesPerSec === Infinity ? 0 : p.weightBytesPerGpu / p.coldStart.loadBandwidthBytesPerSec;
+  }
+
+  /** Asks for a new replica in `pool`; it serves after its cold start (or at once if `warm`). */
+  function addReplica(pool: number, warm: boolean): Replica {
+    const p = pools[pool];
+    const r = new Replica({
+      index: replicas.length, cfg: p.engine, kvBlocks: p.kvBlocks, perf: p.perf, sink, recorder: steps,
+      hashBlockTokens: input.hashBlockTokens, queue: createWaitQueue(input.queuePolicy, tenantWeights),
+      role: p.role, gpus: p.gpusPerReplica, pool, priorityPreemption: input.priorityPreemption,
+    });
+    r.fuseDecodes = input.fuseDecodes ?? true;
+    if (p.role === 'prefill') r.onPrefilled = (s) => onPrefilled(s, r);
+    r.onFirstToken = (ttft, now) => autoscaler.onFirstToken(pool, ttft, now);
+    replicas.push(r);
+    lifeId.push(0);
+    lastActivity.push(sim.now);
+    r.requestedSec = sim.now;
+    if (warm) {
+      r.state = 'starting';
+      timeline.change(sim.now, pool, null, 'starting');
+      becomeReady(r);
+    } else {
+      r.state = 'starting';
+      timeline.change(sim.now, pool, null, 'starting');
+      const sec = p.coldStart.acquisitionSec + loadSec(p) + p.coldStart.warmupSec;
+      coldStartSec.push(sec);
+      sim.schedule(sec, EV_READY, r.index, 0, lifeId[r.index]);
+    }
+    return r;
+  }
+
+  function becomeReady(r: Replica): void {
+    r.state = 'ready';
+    r.readySec = sim.now;
+    ready[r.pool].push(r);
+    timeline.change(sim.now, r.pool, 'starting', 'ready');
+    lastActivity[r.index] = sim.now;
+    const f = input.failures;
+    if (f?.mtbfSec) sim.schedule(exponential(failureRng, 1 / f.mtbfSec), EV_FAILURE, r.index, 0, lifeId[r.index]);
+    flushPending();
+    afterWork(r);
+  }
+
+  function removeReady(r: Replica): void {
+    const list = ready[r.pool];
+    const i = list.indexOf(r);
+    if (i >= 0) list.splice(i, 1);
+  }
+
+  /** Scale-down: no new work; in-flight work finishes (or migrates) before the GPUs are released. */
+  function drain(r: Replica): void {
+    if (r.state !== 'ready') return;
+    removeReady(r);
+    r.state = 'draining';
+    timeline.change(sim.now, r.pool, 'ready', 'draining');
+    if (pools[r.pool].migrateOnDrain) {
+      for (const s of r.evictAll()) {
+        sink.count('retried', s.tenant);
+        reroute(s, r.pool);
+      }
+    }
+    afterWork(r);
+  }
+
+  function stop(r: Replica): void {
+    const from = r.state;
+    if (from === 'ready') removeReady(r);
+    r.state = 'stopped';
+    r.stoppedSec = sim.now;
+    timeline.change(sim.now, r.pool, from, null);
+    lifeId[r.index]++;
+  }
+
+  function fail(r: Replica, downSec: number): void {
+    const from = r.state;
+    if (from === 'ready') removeReady(r);
+    r.state = 'failed';
+    timeline.change(sim.now, r.pool, from, 'failed');
+    timeline.failures++;
+    lifeId[r.index]++;
+    for (const s of r.evictAll()) {
+      if (input.failures!.onFailure === 'retry') {
+        sink.count('retried', s.tenant);
+        reroute(s, r.pool);
+      } else {
+        sink.onLost(sim.now, s.tenant);
+        left(s.req);
+      }
+    }
+    if (from === 'draining') {
+      stop(r); // it was leaving anyway
+      return;
+    }
+    sim.schedule(downSec, EV_REPAIR, r.index);
+  }
+
+  function reroute(s: Seq, pool: number): void {
+    const role = pools[pool].role;
+    const cands = role === 'decode' ? decodeCandidates() : candidates();
+    if (cands.length === 0) {
+      (role === 'decode' ? pendingDecode : pending).push(s);
+      autoscaler.onPending(role === 'decode' ? decodePools : entryPools, sim.now);
+      return;
+    }
+    placeSeq(s, cands, role === 'decode' ? decodeRouter : router);
+  }
+
+  function activeWork(): boolean {
+    if (metrics.inFlight > 0 || gate.held > 0) return true;
+    for (let i = 0; i < wl.length; i++) if (pendingArrival[i] !== null) return true;
+    return hasClosed && closedFreed.length > 0;
+  }
+
+  const arrivalsByPool = pools.map(() => 0);
+  const autoscaler = new Autoscaler(pools, {
+    now: () => sim.now,
+    ready,
+    replicas,
+    add: (pool) => addReplica(pool, false),
+    drain,
+    stop,
+    schedule: (delaySec, pool, entry) => sim.schedule(delaySec, EV_SCHEDULED, pool, 0, entry),
+    idleCheck: (r, afterSec) => sim.schedule(afterSec, EV_IDLE_CHECK, r.index, 0, afterSec),
+    activeWork,
+    arrivalsTo: (pool) => arrivalsByPool[pool],
+  });
+
+  // ——— start ———
+  for (let p = 0; p < pools.length; p++) {
+    for (let k = 0; k < autoscaler.initialReplicas(p); k++) addReplica(p, true);
+    autoscaler.start(p, (delaySec) => sim.schedule(delaySec, EV_AUTOSCALE, p));
+  }
+  if (input.failures) {
+    for (const ev of input.failures.schedule) {
+      const r = replicas.filter((x) => x.pool === ev.pool)[ev.replica];
+      if (!r) continue;
+      scriptedDownSec.set(r.index, ev.downSec);
+      sim.scheduleAt(ev.atSec, EV_FAILURE, r.index, 0, lifeId[r.index]);
+    }
+  }
+  for (let i = 0; i < wl.length; i++) {
+    const w = wl[i].workload;
+    if (w.kind === 'open') {
+      const first = w.source.next();
+      pendingArrival[i] = first;
+      if (first) {
+        if (first.tenant === undefined) first.tenant = wl[i].tenant;
+        first.id = nextId++;
+        sim.scheduleAt(Math.max(0, first.arrivalSec), EV_ARRIVAL, i);
+      }
+    } else {
+      for (let u = 0; u < w.concurrency; u++) issueClosed(i, 0);
+    }
+  }
+  if (stale) sim.schedule(0, EV_SNAPSHOT, 0, -1);
   const events = sim.run();
   metrics.finish(sim.now);
-  return { metrics, steps, replicas, endSec: sim.now, events };
+  for (const t of sink.tenants) t.finish(sim.now);
+  timeline.finish(sim.now, replicas);
+  timeline.coldStarts = coldStartSec;
+  timeline.requestsWaitedOnColdStart = coldStartsWaitedOn;
+  return { metrics, sink, steps, replicas, endSec: sim.now, events, timeline, input };
 }
+
+/** Wraps a request that has no sequence yet (held before routing). */
+class SeqHolder {
+  constructor(readonly req: Request) {}
+  asSeq(nowSec: number): Seq {
+    return makeSeq(this.req, nowSec);
+  }
+}
+
+function makeSeq(req: Request, nowSec: number): Seq {
+  return new SeqClass(req, -1, nowSec);
+}
+
+export type { RejectReason };

@@ -5,7 +5,14 @@ import type { Seq } from '../engine/seq.ts';
 export type RejectReason =
   | 'prompt-exceeds-max-batched-tokens'
   | 'exceeds-kv-capacity'
-  | 'exceeds-max-model-len';
+  | 'exceeds-max-model-len'
+  | 'rate-limit'
+  | 'token-rate-limit'
+  | 'max-concurrency'
+  | 'max-context'
+  | 'queue-full'
+  | 'predicted-ttft'
+  | 'no-capacity';
 
 /**
  * Collects exact per-request latencies (seconds) in chunked typed arrays, inter-token gaps in a
@@ -35,6 +42,16 @@ export class MetricsCollector {
   inputTokens = 0;
   outputTokens = 0;
   prefixHitTokens = 0;
+  /** GPU-seconds of engine steps attributed to these requests (by their share of each step's tokens). */
+  gpuSec = 0;
+  /** Requests re-run elsewhere after their replica failed or was drained with migration. */
+  retried = 0;
+  /** Requests lost with a failed replica. */
+  lost = 0;
+  /** Requests that waited for a replica to finish its cold start. */
+  waitedOnColdStart = 0;
+  /** Requests whose admission was deferred by a quota. */
+  deferred = 0;
   firstArrivalSec = Infinity;
   lastCompletionSec = 0;
 
@@ -61,6 +78,12 @@ export class MetricsCollector {
 
   onPreempt(): void {
     this.preemptions++;
+  }
+
+  /** A request left the system without completing (lost with a failed replica). */
+  onLost(nowSec: number): void {
+    this.lost++;
+    this.changeInSystem(nowSec, -1);
   }
 
   /** `count` sequences saw an inter-token gap of `gapSec`. */

@@ -1,28 +1,43 @@
 import type { FleetResult } from '../fleet/simulate.ts';
+import type { MetricsCollector } from '../metrics/collector.ts';
 import { latencyStatsMs } from '../metrics/summary.ts';
 import type { LatencyStats } from '../metrics/summary.ts';
 import { checkSlo } from '../check/slo.ts';
 import type { SloResult } from '../check/slo.ts';
-import type { Scenario } from '../scenario/schema.ts';
+import type { ResolvedScenario } from '../scenario/resolve.ts';
 import { roundTree } from './round.ts';
 
-/** Facts about the resolved configuration that the report echoes. */
-export interface RunContext {
-  scenario: Scenario;
+export interface RequestCounts {
+  arrived: number; completed: number; rejected: number; preempted: number; preemptions: number;
+  inFlight: number; rejectedByReason: Record<string, number>;
+  retried: number; lost: number; deferred: number; waitedOnColdStart: number;
+}
+export interface Throughput {
+  requestsPerSec: number; inputTokensPerSec: number; outputTokensPerSec: number; totalTokensPerSec: number;
+}
+export interface LatencyBlock { ttft: LatencyStats; tpot: LatencyStats; itl: LatencyStats; e2e: LatencyStats; queue: LatencyStats }
+
+export interface TenantReport {
+  weight: number;
+  priority: number;
+  requests: RequestCounts;
+  throughput: Throughput;
+  latencyMs: LatencyBlock;
+  /** Share of the fleet's engine GPU-time spent on this tenant's tokens. */
+  gpuTimeShare: number;
+  slo?: SloResult;
+}
+
+export interface PoolReport {
+  role: string;
+  gpu: string;
   gpusPerReplica: number;
+  replicas: { min: number; max: number; mean: number };
+  gpuHours: number;
+  costUsd: number;
   gpuHourUsd: number;
-  gpuHourUsdSource: string;
-  kv: {
-    capacityTokens: number;
-    numBlocks: number;
-    blockSize: number;
-    kvBytesPerTokenPerGpu: number;
-    weightBytesPerGpu: number;
-    activationReserveBytesPerGpu: number;
-  };
-  perfModel: string;
-  /** Warnings worth showing (fallbacks, assumptions). */
-  notes: string[];
+  kvCapacityTokens: number;
+  calibrated?: boolean;
 }
 
 /** The `--json` document. Every key is documented in docs/output.md. */
@@ -32,15 +47,10 @@ export interface RunReport {
   model: string;
   gpu: string;
   replicas: number;
-  requests: {
-    arrived: number; completed: number; rejected: number; preempted: number; preemptions: number;
-    inFlight: number; rejectedByReason: Record<string, number>;
-  };
+  requests: RequestCounts;
   simulatedSec: number;
-  throughput: {
-    requestsPerSec: number; inputTokensPerSec: number; outputTokensPerSec: number; totalTokensPerSec: number;
-  };
-  latencyMs: { ttft: LatencyStats; tpot: LatencyStats; itl: LatencyStats; e2e: LatencyStats; queue: LatencyStats };
+  throughput: Throughput;
+  latencyMs: LatencyBlock;
   gpus: { count: number; perReplica: number; busyFraction: number };
   kvCache: {
     capacityTokens: number; blocksPerReplica: number; blockSize: number; bytesPerTokenPerGpu: number;
@@ -52,90 +62,167 @@ export interface RunReport {
     usdPerMillionOutputTokens: number; usdPerMillionTokens: number;
   };
   slo: SloResult;
+  fleet: {
+    gpuHours: number;
+    replicas: { min: number; max: number; mean: number };
+    coldStarts: { count: number; meanSec: number; maxSec: number };
+    requestsWaitedOnColdStart: number;
+    failures: number;
+    pools: Record<string, PoolReport>;
+  };
+  tenants?: Record<string, TenantReport>;
+  fairness?: { jainIndex: number };
   littlesLaw: { meanInSystem: number; arrivalRatePerSec: number; meanSojournSec: number; relativeError: number };
   engine: { steps: number; events: number; perfModel: string };
   notes: string[];
 }
 
-/**
- * Turns a finished fleet run into the report document. Deterministic: no wall-clock values.
- */
-export function buildReport(res: FleetResult, ctx: RunContext): RunReport {
-  const m = res.metrics;
-  const s = ctx.scenario;
-  const simSec = res.endSec;
-  const latency = {
+function counts(m: MetricsCollector): RequestCounts {
+  return {
+    arrived: m.arrived, completed: m.completed, rejected: m.rejected, preempted: m.preemptedRequests,
+    preemptions: m.preemptions, inFlight: m.inFlight, rejectedByReason: { ...m.rejectedByReason },
+    retried: m.retried, lost: m.lost, deferred: m.deferred, waitedOnColdStart: m.waitedOnColdStart,
+  };
+}
+
+function throughput(m: MetricsCollector, simSec: number): Throughput {
+  const per = (x: number) => (simSec > 0 ? x / simSec : 0);
+  return {
+    requestsPerSec: per(m.completed), inputTokensPerSec: per(m.inputTokens), outputTokensPerSec: per(m.outputTokens),
+    totalTokensPerSec: per(m.inputTokens + m.outputTokens),
+  };
+}
+
+function latency(m: MetricsCollector): LatencyBlock {
+  return {
     ttft: latencyStatsMs(m.ttftSec.toArray()),
     tpot: latencyStatsMs(m.tpotSec.toArray()),
     itl: m.itl.stats(),
     e2e: latencyStatsMs(m.e2eSec.toArray()),
     queue: latencyStatsMs(m.queueSec.toArray()),
   };
-  const gpus = s.replicas * ctx.gpusPerReplica;
-  const gpuHours = (gpus * simSec) / 3600;
-  const totalUsd = gpuHours * ctx.gpuHourUsd;
+}
+
+/**
+ * Jain's fairness index (Σx)² / (n·Σx²) of `xs`: 1 when all equal, 1/n when one takes everything.
+ *
+ * @example
+ * jainIndex([1, 1]) // 1
+ */
+export function jainIndex(xs: readonly number[]): number {
+  let s = 0;
+  let s2 = 0;
+  for (const x of xs) {
+    s += x;
+    s2 += x * x;
+  }
+  return s2 > 0 ? (s * s) / (xs.length * s2) : 1;
+}
+
+/**
+ * Turns a finished fleet run into the report document. Deterministic: no wall-clock values.
+ */
+export function buildReport(res: FleetResult, r: ResolvedScenario): RunReport {
+  const m = res.metrics;
+  const s = r.scenario;
+  const simSec = res.endSec;
+  const lat = latency(m);
+  const tl = res.timeline;
+  const first = r.pools[0];
+
+  // Fleet: replicas held over time and GPU-hours actually held, per pool.
+  const pools: Record<string, PoolReport> = {};
+  let gpuHours = 0;
+  let totalUsd = 0;
+  let peakGpus = 0;
+  let minReplicas = 0;
+  let maxReplicas = 0;
+  let meanReplicas = 0;
+  r.pools.forEach((p, i) => {
+    const h = tl.held[i];
+    const hours = tl.gpuSecByPool[i] / 3600;
+    gpuHours += hours;
+    totalUsd += hours * p.gpuHourUsd;
+    peakGpus += h.max * p.gpusPerReplica;
+    minReplicas += h.min;
+    maxReplicas += h.max;
+    const mean = simSec > 0 ? h.areaReplicaSec / simSec : h.now;
+    meanReplicas += mean;
+    pools[p.name] = {
+      role: p.role, gpu: p.gpu.id, gpusPerReplica: p.gpusPerReplica,
+      replicas: { min: h.min, max: h.max, mean },
+      gpuHours: hours, costUsd: hours * p.gpuHourUsd, gpuHourUsd: p.gpuHourUsd,
+      kvCapacityTokens: p.capacity.capacityTokens,
+    };
+  });
+  const cold = tl.coldStarts.toArray();
+  let coldSum = 0;
+  let coldMax = 0;
+  for (const c of cold) {
+    coldSum += c;
+    if (c > coldMax) coldMax = c;
+  }
+
   let steps = 0;
   let busySec = 0;
   let peakPinned = 0;
   let evictions = 0;
-  for (const r of res.replicas) {
-    steps += r.stepCount;
-    busySec += r.busySec;
-    peakPinned = Math.max(peakPinned, r.kv.peakPinnedBlocks);
-    evictions += r.kv.evictions;
+  let replicaSec = 0;
+  for (const rep of res.replicas) {
+    steps += rep.stepCount;
+    busySec += rep.busySec;
+    if (rep.pool === 0) peakPinned = Math.max(peakPinned, rep.kv.peakPinnedBlocks);
+    evictions += rep.kv.evictions;
+    replicaSec += (rep.stoppedSec >= 0 ? rep.stoppedSec : simSec) - rep.readySec;
   }
+
   // Little's law: L = λW over the whole run, with W the mean time in system of finished requests.
-  const sumE2e = m.e2eSec.sum();
   const meanInSystem = simSec > 0 ? m.inSystemAreaReqSec / simSec : 0;
   const lambda = simSec > 0 ? m.completed / simSec : 0;
-  const w = m.completed > 0 ? sumE2e / m.completed : 0;
+  const w = m.completed > 0 ? m.e2eSec.sum() / m.completed : 0;
+
   const report: RunReport = {
     scenario: s.name,
     seed: s.seed,
     model: s.model,
-    gpu: s.gpu,
-    replicas: s.replicas,
-    requests: {
-      arrived: m.arrived,
-      completed: m.completed,
-      rejected: m.rejected,
-      preempted: m.preemptedRequests,
-      preemptions: m.preemptions,
-      inFlight: m.inFlight,
-      rejectedByReason: { ...m.rejectedByReason },
-    },
+    gpu: first.gpu.id,
+    replicas: first.replicas,
+    requests: counts(m),
     simulatedSec: simSec,
-    throughput: {
-      requestsPerSec: simSec > 0 ? m.completed / simSec : 0,
-      inputTokensPerSec: simSec > 0 ? m.inputTokens / simSec : 0,
-      outputTokensPerSec: simSec > 0 ? m.outputTokens / simSec : 0,
-      totalTokensPerSec: simSec > 0 ? (m.inputTokens + m.outputTokens) / simSec : 0,
-    },
-    latencyMs: latency,
-    gpus: { count: gpus, perReplica: ctx.gpusPerReplica, busyFraction: simSec > 0 ? busySec / (simSec * s.replicas) : 0 },
+    throughput: throughput(m, simSec),
+    latencyMs: lat,
+    gpus: { count: peakGpus, perReplica: first.gpusPerReplica, busyFraction: replicaSec > 0 ? busySec / replicaSec : 0 },
     kvCache: {
-      capacityTokens: ctx.kv.capacityTokens,
-      blocksPerReplica: ctx.kv.numBlocks,
-      blockSize: ctx.kv.blockSize,
-      bytesPerTokenPerGpu: ctx.kv.kvBytesPerTokenPerGpu,
-      peakUtilization: peakPinned / ctx.kv.numBlocks,
+      capacityTokens: first.capacity.capacityTokens,
+      blocksPerReplica: first.capacity.numBlocks,
+      blockSize: first.capacity.blockSize,
+      bytesPerTokenPerGpu: first.capacity.kvBytesPerTokenPerGpu,
+      peakUtilization: peakPinned / first.capacity.numBlocks,
       prefixHitTokens: m.prefixHitTokens,
       prefixHitRate: m.inputTokens > 0 ? m.prefixHitTokens / m.inputTokens : 0,
       evictions,
     },
     memory: {
-      weightBytesPerGpu: ctx.kv.weightBytesPerGpu,
-      activationReserveBytesPerGpu: ctx.kv.activationReserveBytesPerGpu,
+      weightBytesPerGpu: first.capacity.weightBytesPerGpu,
+      activationReserveBytesPerGpu: first.capacity.activationReserveBytesPerGpu,
     },
     cost: {
-      gpuHourUsd: ctx.gpuHourUsd,
-      gpuHourUsdSource: ctx.gpuHourUsdSource,
+      gpuHourUsd: first.gpuHourUsd,
+      gpuHourUsdSource: first.gpuHourUsdSource,
       gpuHours,
       totalUsd,
       usdPerMillionOutputTokens: m.outputTokens > 0 ? (totalUsd / m.outputTokens) * 1e6 : NaN,
       usdPerMillionTokens: m.outputTokens + m.inputTokens > 0 ? (totalUsd / (m.inputTokens + m.outputTokens)) * 1e6 : NaN,
     },
-    slo: checkSlo(s.slo, latency),
+    slo: checkSlo(s.slo, lat),
+    fleet: {
+      gpuHours,
+      replicas: { min: minReplicas, max: maxReplicas, mean: meanReplicas },
+      coldStarts: { count: cold.length, meanSec: cold.length > 0 ? coldSum / cold.length : 0, maxSec: coldMax },
+      requestsWaitedOnColdStart: tl.requestsWaitedOnColdStart,
+      failures: tl.failures,
+      pools,
+    },
     littlesLaw: {
       meanInSystem,
       arrivalRatePerSec: lambda,
@@ -143,8 +230,26 @@ export function buildReport(res: FleetResult, ctx: RunContext): RunReport {
       // Rounded to 1e-9: below that it is floating-point summation noise, which would make goldens brittle.
       relativeError: meanInSystem > 0 ? Math.round((Math.abs(lambda * w - meanInSystem) / meanInSystem) * 1e9) / 1e9 : 0,
     },
-    engine: { steps, events: res.events, perfModel: ctx.perfModel },
-    notes: ctx.notes,
+    engine: { steps, events: res.events, perfModel: first.perf.name },
+    notes: r.notes,
   };
+
+  if (s.tenants && res.sink.tenants.length > 0) {
+    const tenants: Record<string, TenantReport> = {};
+    const totalGpuSec = res.sink.all.gpuSec;
+    const xs: number[] = [];
+    s.tenants.forEach((t, i) => {
+      const tm = res.sink.tenants[i];
+      const tl2 = latency(tm);
+      const share = totalGpuSec > 0 ? tm.gpuSec / totalGpuSec : 0;
+      xs.push(share / t.weight);
+      tenants[t.name] = {
+        weight: t.weight, priority: t.priority, requests: counts(tm), throughput: throughput(tm, simSec), latencyMs: tl2,
+        gpuTimeShare: share, ...(t.slo ? { slo: checkSlo(t.slo, tl2) } : {}),
+      };
+    });
+    report.tenants = tenants;
+    report.fairness = { jainIndex: jainIndex(xs) };
+  }
   return roundTree(report, 7);
 }

@@ -1,33 +1,60 @@
 import type { Scenario } from './schema.ts';
 import type { GpuProfile, ModelProfile } from '../profiles/schema.ts';
 import type { EngineConfig } from '../engine/config.ts';
-import type { PrecisionConfig, Precision } from '../perf/precision.ts';
+import type { PrecisionConfig, Precision, Parallelism } from '../perf/precision.ts';
 import type { StepTimeModel } from '../perf/types.ts';
 import { createRooflineModel } from '../perf/roofline.ts';
+import { kvBytesPerToken } from '../perf/model-math.ts';
 import { kvCapacity } from '../memory/capacity.ts';
 import type { KvCapacity } from '../memory/capacity.ts';
 import { buildWorkload } from '../workload/build.ts';
 import type { LineSource } from '../workload/types.ts';
-import type { FleetWorkload } from '../fleet/simulate.ts';
+import type { WorkloadConfig } from '../workload/schema.ts';
+import type { ReplicaRole } from '../engine/replica.ts';
+import type {
+  FleetInput, FleetWorkload, PoolInput, ProvisioningSpec, TenantSpec, FailureSpec,
+} from '../fleet/types.ts';
+import type { RouterKind } from '../fleet/router.ts';
 import { UserError } from '../errors/user-error.ts';
 
-/** Everything a run needs, resolved from a validated scenario: profiles, capacity, step-time model. */
-export interface ResolvedScenario {
-  scenario: Scenario;
+/** One resolved pool of identical replicas. */
+export interface ResolvedPool {
+  name: string;
+  role: ReplicaRole;
   gpu: GpuProfile;
-  model: ModelProfile;
-  precision: PrecisionConfig;
-  engine: EngineConfig;
+  parallelism: Parallelism;
+  /** Replicas at t = 0 for static provisioning (the pool's or the scenario's `replicas`). */
+  replicas: number;
   capacity: KvCapacity;
   perf: StepTimeModel;
   gpusPerReplica: number;
   gpuHourUsd: number;
   gpuHourUsdSource: string;
+  weight: number;
+  /** KV bytes per token of the whole model (what a disaggregated hand-off sends). */
+  kvBytesPerToken: number;
+}
+
+/** Everything a run needs, resolved from a validated scenario: profiles, capacity, step-time models. */
+export interface ResolvedScenario {
+  scenario: Scenario;
+  model: ModelProfile;
+  precision: PrecisionConfig;
+  engine: EngineConfig;
+  pools: ResolvedPool[];
+  /** Shorthands for the first pool (the only one unless pools or disaggregation are used). */
+  gpu: GpuProfile;
+  capacity: KvCapacity;
+  perf: StepTimeModel;
+  gpusPerReplica: number;
+  tenants: TenantSpec[];
   /** Tokens per prefix hash id in the workload (Mooncake: 512), 0 when the workload has none. */
   hashBlockTokens: number;
   notes: string[];
-  /** A fresh request stream (each call starts the workload from the beginning). */
-  makeWorkload(): FleetWorkload;
+  /** Fresh request streams, one per tenant (each call starts the traffic from the beginning). */
+  makeWorkloads(): { tenant: number; workload: FleetWorkload }[];
+  /** The fleet simulator's input. */
+  fleetInput(opts?: { recordSteps?: boolean; perRequestDetail?: boolean; onProgress?: FleetInput['onProgress'] }): FleetInput;
 }
 
 /** How the resolver reaches profiles and files (Node adapters in the CLI; fakes in tests). */
@@ -41,12 +68,11 @@ export interface ResolveEnv {
 const MOONCAKE_HASH_BLOCK_TOKENS = 512;
 
 /**
- * Resolves profile ids, fills derived defaults (KV precision, maxModelLen, price), sizes the KV cache
- * and builds the step-time model. Throws `UserError` for unknown ids, models that do not fit, and
- * inconsistent settings.
+ * Resolves profile ids, fills derived defaults (KV precision, maxModelLen, prices), sizes each pool's KV
+ * cache and builds its step-time model; turns tenants, provisioning, failures into the fleet's input.
+ * Throws `UserError` for unknown ids, models that do not fit, and inconsistent settings.
  */
 export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario {
-  const gpu = env.loadGpu(s.gpu);
   const model = env.loadModel(s.model);
   const notes: string[] = [];
   const weights = s.precision.weights;
@@ -55,19 +81,6 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
     kvCache: s.precision.kvCache ?? defaultKvPrecision(weights),
     ...(s.precision.activations ? { activations: s.precision.activations } : {}),
   };
-  const { tensor, pipeline } = s.parallelism;
-  if (tensor > 1 && model.numHeads % tensor !== 0) {
-    throw new UserError(`tensor parallelism ${tensor} does not divide the ${model.numHeads} attention heads of ${model.id}`, {
-      where: 'parallelism.tensor',
-      fix: `choose a divisor of ${model.numHeads} (e.g. 1, 2, 4 or 8)`,
-    });
-  }
-  if (pipeline > model.layers) {
-    throw new UserError(`pipeline parallelism ${pipeline} exceeds the ${model.layers} layers of ${model.id}`, {
-      where: 'parallelism.pipeline',
-      fix: `use at most ${model.layers} stages`,
-    });
-  }
   const maxModelLen = s.engine.maxModelLen ?? model.maxContext;
   if (maxModelLen > model.maxContext) {
     throw new UserError(`engine.maxModelLen ${maxModelLen} exceeds ${model.id}'s maximum context ${model.maxContext}`, {
@@ -84,17 +97,52 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
     maxModelLen,
     prefixCaching: s.engine.prefixCaching,
   };
-  const capacity = kvCapacity({
-    gpu, model, precision, parallelism: s.parallelism,
-    gpuMemoryUtilization: s.engine.gpuMemoryUtilization,
-    blockSize: s.engine.blockSize,
-    maxBatchedTokens: s.engine.maxBatchedTokens,
-    maxNumSeqs: s.engine.maxNumSeqs,
-  });
-  const perf = createRooflineModel({ gpu, model, precision, parallelism: s.parallelism });
 
-  const trace = s.workload.trace;
-  const hashBlockTokens = trace?.format === 'mooncake' ? MOONCAKE_HASH_BLOCK_TOKENS : 0;
+  const makePool = (name: string, role: ReplicaRole, gpuId: string, par: Parallelism, replicas: number, where: string,
+    weight = 1, priceOverride?: number): ResolvedPool => {
+    const gpu = env.loadGpu(gpuId);
+    checkParallelism(model, par, where);
+    const capacity = kvCapacity({
+      gpu, model, precision, parallelism: par,
+      gpuMemoryUtilization: s.engine.gpuMemoryUtilization,
+      blockSize: s.engine.blockSize,
+      maxBatchedTokens: s.engine.maxBatchedTokens,
+      maxNumSeqs: s.engine.maxNumSeqs,
+    });
+    const perf = createRooflineModel({ gpu, model, precision, parallelism: par });
+    const price = priceOverride ?? s.cost.gpuHourUsd;
+    return {
+      name, role, gpu, parallelism: par, replicas, capacity, perf,
+      gpusPerReplica: par.tensor * par.pipeline,
+      gpuHourUsd: price ?? gpu.price.onDemandUsdPerHour,
+      gpuHourUsdSource: priceOverride !== undefined ? `pool ${name} gpuHourUsd`
+        : s.cost.gpuHourUsd !== undefined ? 'scenario cost.gpuHourUsd' : `profile ${gpu.id} price.onDemandUsdPerHour`,
+      weight,
+      kvBytesPerToken: kvBytesPerToken(model, precision.kvCache),
+    };
+  };
+
+  let pools: ResolvedPool[];
+  if (s.disaggregation) {
+    const d = s.disaggregation;
+    pools = [
+      makePool('prefill', 'prefill', d.prefill.gpu ?? s.gpu!, d.prefill.parallelism, d.prefill.replicas, 'disaggregation.prefill'),
+      makePool('decode', 'decode', d.decode.gpu ?? s.gpu!, d.decode.parallelism, d.decode.replicas, 'disaggregation.decode'),
+    ];
+  } else if (s.pools) {
+    pools = s.pools.map((p, i) => makePool(p.name, 'mixed', p.gpu, p.parallelism, p.replicas, `pools.${i}`, p.weight, p.gpuHourUsd));
+  } else {
+    pools = [makePool('default', 'mixed', s.gpu!, s.parallelism, s.replicas, 'parallelism')];
+  }
+
+  const routerKind: RouterKind = typeof s.router === 'string' ? s.router : s.router.kind;
+  const stalenessSec = typeof s.router === 'string' ? 0 : s.router.stalenessSec;
+  if (routerKind === 'weighted' && pools.length < 2) notes.push('router weighted with a single pool behaves like least-outstanding');
+
+  // Traffic: one workload per tenant (or the scenario's workload as the single default tenant).
+  const tenantCfgs = s.tenants ?? [{ name: 'default', weight: 1, priority: 0, ...s.workload! }];
+  const traces = tenantCfgs.map((t) => t.trace).filter((t) => t !== undefined);
+  const hashBlockTokens = traces.some((t) => t.format === 'mooncake') ? MOONCAKE_HASH_BLOCK_TOKENS : 0;
   if (s.engine.prefixCaching) {
     if (hashBlockTokens === 0) {
       notes.push('prefixCaching is on but the workload carries no prefix hashes (only mooncake traces do): no hits possible');
@@ -105,14 +153,121 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
       });
     }
   }
-  const gpuHourUsd = s.cost.gpuHourUsd ?? gpu.price.onDemandUsdPerHour;
-  const gpuHourUsdSource = s.cost.gpuHourUsd !== undefined ? 'scenario cost.gpuHourUsd' : `profile ${gpu.id} price.onDemandUsdPerHour`;
-  return {
-    scenario: s, gpu, model, precision, engine, capacity, perf,
-    gpusPerReplica: tensor * pipeline,
-    gpuHourUsd, gpuHourUsdSource, hashBlockTokens, notes,
-    makeWorkload: () => buildWorkload(s.workload, { seed: s.seed, resolvePath: env.resolvePath, openLines: env.openLines }),
+  const tenants: TenantSpec[] = (s.tenants ?? []).map((t) => {
+    const q = t.quota;
+    const bucket = (b: { ratePerSec: number; burst?: number } | undefined) =>
+      b ? { ratePerSec: b.ratePerSec, burst: b.burst ?? Math.max(1, b.ratePerSec) } : undefined;
+    return {
+      name: t.name, weight: t.weight, priority: t.priority,
+      requestsPerSec: bucket(q?.requestsPerSec), tokensPerSec: bucket(q?.tokensPerSec),
+      maxConcurrent: q?.maxConcurrent, maxContextTokens: q?.maxContextTokens,
+      onLimit: q?.onLimit ?? 'reject', maxQueued: q?.maxQueued ?? 1000,
+      maxPredictedTtftMs: t.admission?.maxPredictedTtftMs,
+    };
+  });
+  if (tenants.length === 0) tenants.push({ name: 'default', weight: 1, priority: 0, onLimit: 'reject', maxQueued: Infinity });
+  if (s.engine.queuePolicy === 'priority' && new Set(tenants.map((t) => t.priority)).size < 2) {
+    notes.push('queuePolicy priority with a single priority class behaves like fcfs');
+  }
+
+  const makeWorkloads = () =>
+    tenantCfgs.map((t, i) => {
+      const cfg = { arrivals: t.arrivals, lengths: t.lengths, trace: t.trace, requests: t.requests, durationSec: t.durationSec } as WorkloadConfig;
+      const w = buildWorkload(cfg, {
+        seed: s.seed, resolvePath: env.resolvePath, openLines: env.openLines,
+        keyPrefix: s.tenants ? `tenants.${i}` : 'workload',
+        streamPrefix: s.tenants ? `tenant.${t.name}.` : '',
+      });
+      const workload = w as FleetWorkload;
+      if (s.tenants && workload.kind === 'open') {
+        const src = workload.source;
+        const pr = t.priority;
+        return { tenant: i, workload: { kind: 'open' as const, source: { next: () => tagged(src.next(), i, pr) } } };
+      }
+      if (s.tenants && workload.kind === 'closed') {
+        const lengths = workload.lengths;
+        const pr = t.priority;
+        return { tenant: i, workload: { ...workload, lengths: () => ({ ...lengths(), tenant: i, priority: pr }) } };
+      }
+      return { tenant: i, workload };
+    });
+
+  const provisioning = (p: ResolvedPool): ProvisioningSpec => {
+    const prov = s.fleet.provisioning;
+    switch (prov.kind) {
+      case 'static': return { kind: 'static', replicas: p.replicas };
+      case 'reactive': return {
+        ...prov,
+        initialReplicas: prov.initialReplicas ?? prov.minReplicas,
+      };
+      case 'scheduled': return prov;
+      case 'serverless': return prov;
+    }
   };
+  const failures: FailureSpec | undefined = s.failures
+    ? {
+      mtbfSec: s.failures.mtbfSec, mttrSec: s.failures.mttrSec, onFailure: s.failures.onFailure,
+      schedule: s.failures.schedule.map((f, i) => {
+        const pool = f.pool === undefined ? 0 : pools.findIndex((p) => p.name === f.pool);
+        if (pool < 0) {
+          throw new UserError(`failure pool "${f.pool}" does not exist`, {
+            where: `failures.schedule.${i}.pool`, fix: `use one of: ${pools.map((p) => p.name).join(', ')}`,
+          });
+        }
+        return { atSec: f.atSec, pool, replica: f.replica, downSec: f.downSec };
+      }),
+    }
+    : undefined;
+
+  const fleetInput: ResolvedScenario['fleetInput'] = (opts = {}) => ({
+    pools: pools.map((p): PoolInput => ({
+      name: p.name, role: p.role, engine, kvBlocks: p.capacity.numBlocks, perf: p.perf, gpusPerReplica: p.gpusPerReplica,
+      gpuHourUsd: p.gpuHourUsd, weightBytesPerGpu: p.capacity.weightBytesPerGpu, kvBytesPerToken: p.kvBytesPerToken,
+      provisioning: provisioning(p), coldStart: s.fleet.coldStart, weight: p.weight, migrateOnDrain: s.fleet.migrateOnDrain,
+    })),
+    router: routerKind,
+    routerStalenessSec: stalenessSec,
+    queuePolicy: s.engine.queuePolicy,
+    priorityPreemption: s.engine.priorityPreemption,
+    tenants,
+    workloads: makeWorkloads(),
+    link: s.disaggregation ? s.disaggregation.link : undefined,
+    failures,
+    hashBlockTokens,
+    seed: s.seed,
+    recordSteps: opts.recordSteps,
+    perRequestDetail: opts.perRequestDetail,
+    onProgress: opts.onProgress,
+  });
+
+  const p0 = pools[0];
+  return {
+    scenario: s, model, precision, engine, pools, tenants, hashBlockTokens, notes, makeWorkloads, fleetInput,
+    gpu: p0.gpu, capacity: p0.capacity, perf: p0.perf, gpusPerReplica: p0.gpusPerReplica,
+  };
+}
+
+function tagged<T extends { tenant?: number; priority?: number } | null>(r: T, tenant: number, priority: number): T {
+  if (r) {
+    r.tenant = tenant;
+    r.priority = priority;
+  }
+  return r;
+}
+
+function checkParallelism(model: ModelProfile, par: Parallelism, where: string): void {
+  if (par.tensor > 1 && model.numHeads % par.tensor !== 0) {
+    throw new UserError(`tensor parallelism ${par.tensor} does not divide the ${model.numHeads} attention heads of ${model.id}`, {
+      where: `${where}.tensor`,
+      fix: `choose a divisor of ${model.numHeads} (e.g. 1, 2, 4 or 8)`,
+    });
+  }
+  if (par.pipeline > model.layers) {
+    throw new UserError(`pipeline parallelism ${par.pipeline} exceeds the ${model.layers} layers of ${model.id}`, {
+      where: `${where}.pipeline`,
+      fix: `use at most ${model.layers} stages`,
+    });
+  }
 }
 
 /** vLLM's `kv_cache_dtype: auto`: the model's 16-bit dtype (quantized weights keep a bf16 cache). */

@@ -12,26 +12,6 @@ export interface RunOptions {
 
 /** Runs a resolved scenario and builds its report. Pure given the resolved inputs: same seed, same bytes. */
 export function runScenario(r: ResolvedScenario, opts: RunOptions = {}): { report: RunReport; result: FleetResult } {
-  const result = simulateFleet({
-    replicas: r.scenario.replicas,
-    engine: r.engine,
-    kvBlocks: r.capacity.numBlocks,
-    perf: r.perf,
-    router: r.scenario.router,
-    workload: r.makeWorkload(),
-    hashBlockTokens: r.hashBlockTokens,
-    recordSteps: opts.recordSteps,
-    perRequestDetail: opts.perRequestDetail,
-    onProgress: opts.onProgress,
-  });
-  const report = buildReport(result, {
-    scenario: r.scenario,
-    gpusPerReplica: r.gpusPerReplica,
-    gpuHourUsd: r.gpuHourUsd,
-    gpuHourUsdSource: r.gpuHourUsdSource,
-    kv: r.capacity,
-    perfModel: r.perf.name,
-    notes: r.notes,
-  });
-  return { report, result };
+  const result = simulateFleet(r.fleetInput(opts));
+  return { report: buildReport(result, r), result };
 }

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { PRECISIONS } from '../perf/precision.ts';
 import { SCHEDULERS } from '../engine/config.ts';
-import { ROUTERS } from '../fleet/router.ts';
 import { WorkloadSchema } from '../workload/schema.ts';
+import { QUEUE_POLICIES } from '../engine/wait-queue.ts';
+import {
+  DisaggregationSchema, FailuresSchema, FleetSchema, PoolSchema, RouterSchema, TenantSchema,
+} from './fleet-schema.ts';
 
 /**
  * The scenario file: the single source of truth for its keys, their defaults and their documentation.
@@ -36,6 +39,8 @@ export const EngineSchema = z.strictObject({
   prefixCaching: z.boolean().default(false).describe('Reuse KV blocks of shared prompt prefixes (needs hash ids)'),
   watermark: z.number().min(0).lt(1).default(0.01).describe('Free-block fraction kept when admitting prefills'),
   maxModelLen: positiveInt.optional().describe('Longest input + output accepted (default: the model maximum)'),
+  queuePolicy: z.enum(QUEUE_POLICIES).default('fcfs').describe('Waiting-queue order: fcfs, priority (strict, by tenant priority), wfq (weighted fair across tenants)'),
+  priorityPreemption: z.boolean().default(false).describe('With queuePolicy priority: preempt lower-priority running requests'),
 });
 
 const statLimits = z
@@ -68,16 +73,41 @@ export const ScenarioSchema = z.strictObject({
   description: z.string().optional(),
   seed: z.number().int().nonnegative().default(42).describe('Seed of every random stream'),
   model: z.string().min(1).describe('Id of a file in profiles/models/'),
-  gpu: z.string().min(1).describe('Id of a file in profiles/gpus/'),
+  gpu: z.string().min(1).optional().describe('Id of a file in profiles/gpus/ (required unless pools give theirs)'),
   precision: PrecisionSchema.prefault({}),
   parallelism: ParallelismSchema.prefault({}),
   replicas: positiveInt.default(1).describe('Identical model replicas in the fleet'),
   engine: EngineSchema.prefault({}),
   perfModel: z.enum(['roofline']).default('roofline').describe('Step-time model'),
-  router: z.enum(ROUTERS).default('round-robin').describe('How requests are spread over replicas'),
-  workload: WorkloadSchema,
+  router: RouterSchema.default('round-robin').describe('How requests are spread over replicas'),
+  workload: WorkloadSchema.optional().describe('The traffic (required unless tenants are given)'),
+  tenants: z.array(TenantSchema).min(1).optional().describe('Tenants, each with its own traffic, weight, priority and quota'),
+  fleet: FleetSchema.prefault({}),
+  pools: z.array(PoolSchema).min(1).optional().describe('Heterogeneous pools (replace gpu/replicas/parallelism)'),
+  disaggregation: DisaggregationSchema.optional().describe('Separate prefill and decode pools'),
+  failures: FailuresSchema.optional(),
   slo: SloSchema.optional(),
   cost: CostSchema.prefault({}),
+}).superRefine((s, ctx) => {
+  if (!s.workload && !s.tenants) {
+    ctx.addIssue({ code: 'custom', path: ['workload'], message: 'a workload (or tenants with their own traffic) is required' });
+  }
+  if (s.workload && s.tenants) {
+    ctx.addIssue({ code: 'custom', path: ['tenants'], message: "tenants bring their own traffic, which replaces workload's — remove workload or move it into a tenant" });
+  }
+  if (!s.gpu && !s.pools) {
+    ctx.addIssue({ code: 'custom', path: ['gpu'], message: 'gpu is required (or give pools with their own gpu)' });
+  }
+  if (s.pools && s.disaggregation) {
+    ctx.addIssue({ code: 'custom', path: ['disaggregation'], message: 'pools and disaggregation cannot be combined: disaggregation defines its own prefill and decode pools' });
+  }
+  if (s.tenants) {
+    const seen = new Set<string>();
+    s.tenants.forEach((t, i) => {
+      if (seen.has(t.name)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'name'], message: `duplicate tenant name "${t.name}"` });
+      seen.add(t.name);
+    });
+  }
 });
 
 export type ScenarioInput = z.input<typeof ScenarioSchema>;

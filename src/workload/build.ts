@@ -69,6 +69,8 @@ export interface BuildWorkloadOptions {
   openLines: (absPath: string) => LineSource;
   /** Key path of the workload section for error messages (default `workload`). */
   keyPrefix?: string;
+  /** Prefix of the random stream names (e.g. `tenant.chat.`), so each tenant draws from its own streams. */
+  streamPrefix?: string;
 }
 
 /**
@@ -85,6 +87,7 @@ export interface BuildWorkloadOptions {
  */
 export function buildWorkload(cfg: WorkloadConfig, opts: BuildWorkloadOptions): Workload {
   const prefix = opts.keyPrefix ?? 'workload';
+  const sp = opts.streamPrefix ?? '';
   const problem = workloadProblems(cfg)[0];
   if (problem) throw new UserError(problem.message, { where: [prefix, ...problem.path].join('.'), fix: problem.fix });
 
@@ -100,8 +103,8 @@ export function buildWorkload(cfg: WorkloadConfig, opts: BuildWorkloadOptions): 
   const samplers = (): { input: LengthSampler; output: LengthSampler } => {
     const lengths = cfg.lengths!; // callers check: required without a trace, optional with trace arrivals
     return {
-      input: lengthSampler(lengths.input, opts.seed, 'lengths.input', `${prefix}.lengths.input`, opts),
-      output: lengthSampler(lengths.output, opts.seed, 'lengths.output', `${prefix}.lengths.output`, opts),
+      input: lengthSampler(lengths.input, opts.seed, `${sp}lengths.input`, `${prefix}.lengths.input`, opts),
+      output: lengthSampler(lengths.output, opts.seed, `${sp}lengths.output`, `${prefix}.lengths.output`, opts),
     };
   };
 
@@ -134,7 +137,7 @@ export function buildWorkload(cfg: WorkloadConfig, opts: BuildWorkloadOptions): 
     }
     return { kind: 'open', source: cappedSource(openTrace!(), caps) };
   }
-  const process = arrivalProcess(arrivals, opts.seed, `${prefix}.arrivals`);
+  const process = arrivalProcess(arrivals, opts.seed, `${prefix}.arrivals`, `${sp}arrivals`);
   if (openTrace) return { kind: 'open', source: cappedSource(retimedSource(process, openTrace()), caps) };
   const s = samplers();
   return { kind: 'open', source: cappedSource(syntheticSource(process, s.input, s.output), caps) };
@@ -150,8 +153,9 @@ export function arrivalProcess(
   cfg: Exclude<ArrivalsConfig, { kind: 'closed-loop' | 'trace' }>,
   seed: number,
   where = 'workload.arrivals',
+  stream = 'arrivals',
 ): ArrivalProcess {
-  const rng = createRng(seed, 'arrivals');
+  const rng = createRng(seed, stream);
   switch (cfg.kind) {
     case 'poisson':
       return poissonArrivals(cfg, rng, where);

@@ -17,6 +17,10 @@ export interface Request {
   hashBlockTokens?: number;
   /** Optional session id for multi-turn traces (−1 or absent when unknown). */
   sessionId?: number;
+  /** Tenant index in the scenario's `tenants` list (absent: 0). */
+  tenant?: number;
+  /** Priority class of the request (lower is served first; absent: 0). */
+  priority?: number;
 }
 
 /** A lazy, pull-based stream of requests in non-decreasing arrival order. `null` when exhausted. */

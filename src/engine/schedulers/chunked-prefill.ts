@@ -34,9 +34,12 @@ function formBatch(r: Replica): void {
   }
   // Admit new prompts (not in a step that had to preempt: the cache is under pressure).
   if (r.preemptedThisStep && r.running.length > 0) return;
-  while (budget > 0 && r.waiting.length > 0 && r.running.length < cfg.maxNumSeqs) {
-    const chunk = r.tryAdmitHead(budget, PARTIAL);
-    if (chunk === 0) break;
+  while (budget > 0 && r.waiting.length > 0) {
+    const chunk = r.running.length < cfg.maxNumSeqs ? r.tryAdmitHead(budget, PARTIAL) : 0;
+    if (chunk === 0) {
+      if (r.preemptForHead()) continue; // strict priority: make room for a more important request
+      break;
+    }
     budget -= chunk;
   }
 }

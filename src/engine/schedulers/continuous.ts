@@ -14,12 +14,19 @@ const WHOLE = { wholePrompt: true, reserveWholeRequest: false };
 export function scheduleContinuous(r: Replica): void {
   const { cfg } = r;
   let budget = cfg.maxBatchedTokens;
-  while (r.waiting.length > 0 && r.running.length < cfg.maxNumSeqs) {
+  while (r.waiting.length > 0) {
+    if (r.running.length >= cfg.maxNumSeqs) {
+      if (r.preemptForHead()) continue;
+      break;
+    }
     // A preempted sequence whose recompute prompt outgrew the budget may run alone.
     const head = r.waiting.peekFront()!;
     const cap = r.batchN === 0 ? Math.max(budget, head.promptLen) : budget;
     const chunk = r.tryAdmitHead(cap, WHOLE);
-    if (chunk === 0) break;
+    if (chunk === 0) {
+      if (r.preemptForHead()) continue;
+      break;
+    }
     budget -= chunk;
   }
   if (r.batchN > 0) return;
