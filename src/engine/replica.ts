@@ -589,6 +589,15 @@ export class Replica {
     return 1;
   }
 
+  /** Whether the waiting head cannot start now: the running set is full or the cache lacks its first chunk. */
+  headBlocked(): boolean {
+    const head = this.waiting.peekFront();
+    if (!head) return false;
+    if (this.running.length >= this.cfg.maxNumSeqs) return true;
+    const first = Math.min(head.promptLen, this.cfg.maxBatchedTokens);
+    return this.kv.blocksFor(first) > this.kv.availableBlocks - this.watermarkBlocks;
+  }
+
   /**
    * Strict-priority preemption: if the waiting head outranks the lowest-priority running sequence,
    * preempts that sequence (the newest among equals) so the head can be admitted. True if it did.

@@ -129,7 +129,14 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
   const closedIssued: number[] = wl.map(() => 0);
   let progressEvery = 0;
 
+  /** Time of the last event that did work: the run's end (timers firing after the traffic is done don't count). */
+  let endSec = 0;
   const sim: Simulator = new Simulator((kind, target, data) => {
+    // Timers and failure/repair cycles stop once the traffic is done (they would otherwise run forever).
+    if (kind >= EV_READY && kind !== EV_TRANSFER_DONE && kind !== EV_RETRY_GATE) {
+      if (!activeWork()) return;
+    }
+    endSec = sim.now;
     switch (kind) {
       case EV_ARRIVAL: {
         const req = pendingArrival[target]!;
@@ -145,6 +152,7 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
         break;
       }
       case EV_CLOSED_ISSUE: {
+        closedScheduled--;
         const w = wl[target].workload;
         if (w.kind !== 'closed') break;
         const req: Request = { ...(w.lengths() as Request), id: nextId++, arrivalSec: sim.now, tenant: wl[target].tenant };
@@ -248,7 +256,7 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
   });
 
   function arrive(req: Request): void {
-    sink.onArrival(sim.now, req.tenant ?? 0);
+    sink.onArrival(sim.now, req.tenant ?? 0, req.inputTokens + req.outputTokens);
     gate.offer(req, predictTtftMs);
   }
 
@@ -384,6 +392,8 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
   /** Closed-loop requests in flight → the workload (user population) that sent them. */
   const closedOwner = new Map<number, number>();
   const closedFreed: number[] = [];
+  /** Closed-loop requests scheduled (thinking users) but not issued yet. */
+  let closedScheduled = 0;
   const hasClosed = wl.some((w) => w.workload.kind === 'closed');
   /** A request left the system (completed, rejected or lost): its closed-loop user may send the next. */
   function closedDone(req: Request): void {
@@ -415,6 +425,7 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
     if (w.kind !== 'closed') return;
     if (closedIssued[i] >= w.maxRequests || sim.now + delaySec > w.durationSec) return;
     closedIssued[i]++;
+    closedScheduled++;
     sim.schedule(delaySec, EV_CLOSED_ISSUE, i);
   }
 
@@ -532,7 +543,7 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
   function activeWork(): boolean {
     if (metrics.inFlight > 0 || gate.held > 0) return true;
     for (let i = 0; i < wl.length; i++) if (pendingArrival[i] !== null) return true;
-    return hasClosed && closedFreed.length > 0;
+    return closedScheduled > 0 || closedFreed.length > 0;
   }
 
   const arrivalsByPool = pools.map(() => 0);
@@ -578,12 +589,12 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
   }
   if (stale) sim.schedule(0, EV_SNAPSHOT, 0, -1);
   const events = sim.run();
-  metrics.finish(sim.now);
-  for (const t of sink.tenants) t.finish(sim.now);
-  timeline.finish(sim.now, replicas);
+  metrics.finish(endSec);
+  for (const t of sink.tenants) t.finish(endSec);
+  timeline.finish(endSec, replicas);
   timeline.coldStarts = coldStartSec;
   timeline.requestsWaitedOnColdStart = coldStartsWaitedOn;
-  return { metrics, sink, steps, replicas, endSec: sim.now, events, timeline, input };
+  return { metrics, sink, steps, replicas, endSec, events, timeline, input };
 }
 
 /** Wraps a request that has no sequence yet (held before routing). */

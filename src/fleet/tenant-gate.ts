@@ -27,10 +27,11 @@ class Bucket {
   waitSec(now: number, cost: number): number {
     this.refill(now);
     const need = Math.min(cost, this.spec.burst);
-    return this.tokens >= need ? 0 : (need - this.tokens) / this.spec.ratePerSec;
+    // A relative tolerance: refill arithmetic may leave a hair below `need` at the exact wake-up time.
+    return this.tokens >= need * (1 - 1e-9) ? 0 : (need - this.tokens) / this.spec.ratePerSec;
   }
   take(cost: number): void {
-    this.tokens -= Math.min(cost, this.spec.burst);
+    this.tokens = Math.max(0, this.tokens - Math.min(cost, this.spec.burst));
   }
 }
 

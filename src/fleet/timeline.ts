@@ -33,13 +33,10 @@ export class FleetTimeline {
   change(tSec: number, pool: number, from: ReplicaState | null, to: ReplicaState | null): void {
     const c = this.counts[pool];
     const h = this.held[pool];
-    h.areaReplicaSec += h.now * (tSec - h.lastSec);
-    h.lastSec = tSec;
+    this.closeSegment(h, tSec);
     if (from && from !== 'stopped') c[from]--;
     if (to && to !== 'stopped') c[to]++;
     h.now = STATES.reduce((a, k) => a + c[k], 0);
-    if (h.now > h.max) h.max = h.now;
-    if (h.now < h.min) h.min = h.now;
     this.tSec.push(tSec);
     this.pool.push(pool);
     this.starting.push(c.starting);
@@ -48,13 +45,22 @@ export class FleetTimeline {
     this.failed.push(c.failed);
   }
 
+  /** Accounts the count held over [lastSec, tSec); zero-length segments (same-instant changes) do not count. */
+  private closeSegment(h: FleetTimeline['held'][number], tSec: number): void {
+    if (tSec > h.lastSec) {
+      h.areaReplicaSec += h.now * (tSec - h.lastSec);
+      if (h.now > h.max) h.max = h.now;
+      if (h.now < h.min) h.min = h.now;
+      h.lastSec = tSec;
+    }
+  }
+
   /** Closes the integrals at the end of the run and sums GPU time per pool from replica lifetimes. */
   finish(endSec: number, replicas: readonly Replica[]): void {
     this.endSec = endSec;
     for (const h of this.held) {
-      h.areaReplicaSec += h.now * (endSec - h.lastSec);
-      h.lastSec = endSec;
-      if (h.min === Infinity) h.min = 0;
+      this.closeSegment(h, endSec);
+      if (h.min === Infinity) h.min = h.max = h.now;
     }
     this.gpuSecByPool = this.held.map(() => 0);
     for (const r of replicas) {

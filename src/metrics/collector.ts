@@ -64,8 +64,12 @@ export class MetricsCollector {
     this.detail = opts.perRequestDetail ? new RequestDetail() : null;
   }
 
-  onArrival(nowSec: number): void {
+  /** Tokens (input + output) of arrived requests: the demand, for fair-share accounting. */
+  demandTokens = 0;
+
+  onArrival(nowSec: number, tokens = 0): void {
     this.arrived++;
+    this.demandTokens += tokens;
     if (nowSec < this.firstArrivalSec) this.firstArrivalSec = nowSec;
     this.changeInSystem(nowSec, +1);
   }

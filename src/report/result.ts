@@ -25,6 +25,10 @@ export interface TenantReport {
   latencyMs: LatencyBlock;
   /** Share of the fleet's engine GPU-time spent on this tenant's tokens. */
   gpuTimeShare: number;
+  /** Share of all requested tokens (input + output of arrived requests). */
+  demandShare: number;
+  /** Max-min fair share of GPU time given demands and weights (water-filling). */
+  fairShare: number;
   slo?: SloResult;
 }
 
@@ -117,6 +121,37 @@ export function jainIndex(xs: readonly number[]): number {
     s2 += x * x;
   }
   return s2 > 0 ? (s * s) / (xs.length * s2) : 1;
+}
+
+/**
+ * Max-min fair shares by water-filling: each tenant gets at most its demand; capacity left over is split
+ * among the others in proportion to their weights. Shares and demands are fractions of the total.
+ *
+ * @example
+ * maxMinFairShares([0.05, 0.95], [1, 1]) // [0.05, 0.95]: the small tenant's unused half goes to the other
+ */
+export function maxMinFairShares(demand: readonly number[], weight: readonly number[]): number[] {
+  const fair = demand.map(() => 0);
+  const open = new Set(demand.map((_, i) => i));
+  let remaining = 1;
+  for (;;) {
+    let wsum = 0;
+    for (const i of open) wsum += weight[i];
+    let capped = false;
+    for (const i of [...open]) {
+      const tentative = (remaining * weight[i]) / wsum;
+      if (demand[i] <= tentative) {
+        fair[i] = demand[i];
+        remaining -= demand[i];
+        open.delete(i);
+        capped = true;
+      }
+    }
+    if (!capped || open.size === 0) {
+      for (const i of open) fair[i] = (remaining * weight[i]) / wsum;
+      return fair;
+    }
+  }
 }
 
 /**
@@ -237,19 +272,21 @@ export function buildReport(res: FleetResult, r: ResolvedScenario): RunReport {
   if (s.tenants && res.sink.tenants.length > 0) {
     const tenants: Record<string, TenantReport> = {};
     const totalGpuSec = res.sink.all.gpuSec;
-    const xs: number[] = [];
+    const totalDemand = res.sink.all.demandTokens;
+    const shares = res.sink.tenants.map((tm) => (totalGpuSec > 0 ? tm.gpuSec / totalGpuSec : 0));
+    const demands = res.sink.tenants.map((tm) => (totalDemand > 0 ? tm.demandTokens / totalDemand : 0));
+    const fair = maxMinFairShares(demands, s.tenants.map((t) => t.weight));
     s.tenants.forEach((t, i) => {
       const tm = res.sink.tenants[i];
       const tl2 = latency(tm);
-      const share = totalGpuSec > 0 ? tm.gpuSec / totalGpuSec : 0;
-      xs.push(share / t.weight);
       tenants[t.name] = {
         weight: t.weight, priority: t.priority, requests: counts(tm), throughput: throughput(tm, simSec), latencyMs: tl2,
-        gpuTimeShare: share, ...(t.slo ? { slo: checkSlo(t.slo, tl2) } : {}),
+        gpuTimeShare: shares[i], demandShare: demands[i], fairShare: fair[i],
+        ...(t.slo ? { slo: checkSlo(t.slo, tl2) } : {}),
       };
     });
     report.tenants = tenants;
-    report.fairness = { jainIndex: jainIndex(xs) };
+    report.fairness = { jainIndex: jainIndex(shares.map((x, i) => (fair[i] > 0 ? x / fair[i] : 1))) };
   }
   return roundTree(report, 7);
 }

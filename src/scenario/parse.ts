@@ -56,7 +56,7 @@ function lineOf(doc: Document, lc: LineCounter, path: string[]): number | null {
 
 /**
  * Applies one `key.path=value` override; the value is read as YAML (so `8`, `true`, `[1,2]` and
- * `{kind: poisson, ratePerSec: 4}` all work). Numeric segments index arrays.
+ * `{kind: poisson, ratePerSec: 4}` all work); `null` removes the key. Numeric segments index arrays.
  */
 export function applyOverride(doc: Document, expr: string): void {
   const eq = expr.indexOf('=');
@@ -70,5 +70,7 @@ export function applyOverride(doc: Document, expr: string): void {
     throw messages.badOverride(expr);
   }
   const keys = keyPath.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p));
-  doc.setIn(keys, value);
+  // `key=null` removes the key (its default applies again), e.g. --set disaggregation=null.
+  if (value === null) doc.deleteIn(keys);
+  else doc.setIn(keys, value);
 }

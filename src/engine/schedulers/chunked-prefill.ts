@@ -20,6 +20,8 @@ export function scheduleChunkedPrefill(r: Replica): void {
 
 function formBatch(r: Replica): void {
   const { cfg } = r;
+  // Strict priority: a waiting request that outranks running ones and cannot start makes room first.
+  while (r.waiting.length > 0 && r.headBlocked() && r.preemptForHead());
   decodeAll(r);
   let budget = cfg.maxBatchedTokens - r.batchN;
   // Continue prompts already in progress.
