@@ -16,6 +16,14 @@ import { openLineSource } from '../workload/node-line-source.ts';
 import { traceStats, formatTraceStats } from '../workload/stats.ts';
 import { scenarioJsonSchema } from '../scenario/json-schema.ts';
 import { stableJson } from '../report/json.ts';
+import { findCapacity } from '../plan/capacity.ts';
+import { registerCalibrateCommand } from '../calibrate/command.ts';
+
+function positiveIntFlag(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} must be a positive integer, got "${v}"`, { where: flag, fix: `e.g. ${flag} 8` });
+  return n;
+}
 
 /** Where the CLI writes; injectable for tests. */
 export interface Io {
@@ -49,7 +57,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .description('simulate a scenario and print a summary (or JSON)')
     .argument('<scenario>', 'scenario file (.yaml, .yml or .json)')
     .option('--json', 'print the full report as one JSON document on stdout')
-    .option('--out <dir>', 'also write report.json, requests.csv and steps.csv into this directory')
+    .option('--out <dir>', 'also write report.json, requests.csv, steps.csv and fleet.csv into this directory')
     .option('--set <key.path=value>', 'override a scenario key (repeatable)', collect, [])
     .action((file: string, opts: { json?: boolean; out?: string; set: string[] }) => {
       const scenario = readScenarioFile(file, opts.set);
@@ -68,6 +76,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
             replica: st.replica, startSec: st.startSec, durationSec: st.durationSec, prefillTokens: st.prefillTokens,
             prefillSeqs: st.prefillSeqs, decodeSeqs: st.decodeSeqs, decodeContextTokens: st.decodeContextTokens,
             running: st.running, waiting: st.waiting, kvUtilization: st.kvUtilization, flops: st.flops, bytes: st.bytes,
+          }),
+          'fleet.csv': () => columnsToCsv({
+            tSec: result.timeline.tSec, pool: result.timeline.pool, starting: result.timeline.starting,
+            ready: result.timeline.readyCount, draining: result.timeline.draining, failed: result.timeline.failed,
           }),
           'report.json': () => stableJson(report),
         });
@@ -102,6 +114,39 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         exitCode = 1;
       }
     });
+
+  program
+    .command('capacity')
+    .description('find the fewest replicas that meet the SLO (and, with --n-plus-one, with one node down)')
+    .argument('<scenario>', 'scenario file with an `slo` block')
+    .option('--max-replicas <n>', 'upper bound of the search', '64')
+    .option('--n-plus-one', 'also size for one node down (N+1 headroom)')
+    .option('--gpus-per-node <n>', 'GPUs per node for --n-plus-one', '8')
+    .option('--json', 'print JSON')
+    .option('--set <key.path=value>', 'override a scenario key (repeatable)', collect, [])
+    .action((file: string, opts: { maxReplicas: string; nPlusOne?: boolean; gpusPerNode: string; json?: boolean; set: string[] }) => {
+      const maxReplicas = positiveIntFlag(opts.maxReplicas, '--max-replicas');
+      const gpusPerNode = positiveIntFlag(opts.gpusPerNode, '--gpus-per-node');
+      const res = findCapacity(readScenarioFile(file, opts.set), nodeResolveEnv(file), { maxReplicas, nPlusOne: !!opts.nPlusOne, gpusPerNode });
+      if (opts.json) {
+        io.out(stableJson(res));
+        return;
+      }
+      io.out(res.replicas === null
+        ? `${res.scenario}: the SLO is not met even with ${maxReplicas} replicas (raise --max-replicas)\n`
+        : `${res.scenario}: ${res.replicas} replicas (${res.gpus} GPUs) meet the SLO\n`);
+      if (res.nPlusOne) {
+        const np = res.nPlusOne;
+        io.out(np.replicas === null
+          ? `N+1: not met with one node (${np.replicasPerNode} replicas) down within ${maxReplicas} replicas\n`
+          : `N+1: ${np.replicas} replicas (${np.gpus} GPUs) meet it with one node (${np.replicasPerNode} replicas) down\n`);
+      }
+      for (const e of res.evaluations) {
+        io.out(`  tried ${e.replicas}${e.down ? ` (${e.down} down)` : ''}: ${e.sloMet ? 'met' : `missed ${e.violations.join(', ')}`}\n`);
+      }
+    });
+
+  registerCalibrateCommand(program, io);
 
   const profiles = program.command('profiles').description('list or show hardware and model profiles');
   profiles

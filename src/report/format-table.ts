@@ -43,6 +43,39 @@ export function formatReportTable(r: RunReport): string {
     `cost       $${fmt(r.cost.totalUsd, 2)} for ${fmt(r.cost.gpuHours, 2)} GPU-h at $${fmt(r.cost.gpuHourUsd, 2)}/GPU-h · ` +
     `$${fmt(r.cost.usdPerMillionOutputTokens, 3)} per M output tokens · $${fmt(r.cost.usdPerMillionTokens, 3)} per M tokens`,
   );
+  const f = r.fleet;
+  const dynamic = f.replicas.min !== f.replicas.max || f.coldStarts.count > 0 || f.failures > 0 || Object.keys(f.pools).length > 1;
+  if (dynamic) {
+    lines.push(
+      `fleet      replicas min ${fmt(f.replicas.min, 0)} · mean ${fmt(f.replicas.mean, 2)} · max ${fmt(f.replicas.max, 0)} · ` +
+      `${int(f.coldStarts.count)} cold starts (mean ${fmt(f.coldStarts.meanSec, 1)} s) · ` +
+      `${int(f.requestsWaitedOnColdStart)} requests waited on one · ${int(f.failures)} failures`,
+    );
+    for (const [name, p] of Object.entries(f.pools)) {
+      lines.push(
+        `pool       ${name} (${p.role}, ${p.gpusPerReplica} × ${p.gpu}): replicas ${fmt(p.replicas.min, 0)}–${fmt(p.replicas.max, 0)}, ` +
+        `${fmt(p.gpuHours, 2)} GPU-h, $${fmt(p.costUsd, 2)}`,
+      );
+    }
+    if (q.retried > 0 || q.lost > 0) lines.push(`failover   ${int(q.retried)} requests retried · ${int(q.lost)} lost`);
+  }
+  if (r.tenants) {
+    lines.push('');
+    const w = [10, 9, 9, 9, 10, 10, 9];
+    lines.push(pad(['tenant', 'done', 'rejected', 'req/s', 'ttft p99', 'tpot p99', 'gpu %'], w));
+    for (const [name, t] of Object.entries(r.tenants)) {
+      lines.push(pad([
+        name, int(t.requests.completed), int(t.requests.rejected), fmt(t.throughput.requestsPerSec, 2),
+        fmt(t.latencyMs.ttft.p99), fmt(t.latencyMs.tpot.p99), fmt(t.gpuTimeShare * 100, 1),
+      ], w));
+    }
+    lines.push(`fairness   Jain index ${fmt(r.fairness!.jainIndex, 3)} (GPU-time share / max-min fair share)`);
+    for (const [name, t] of Object.entries(r.tenants)) {
+      if (t.slo && t.slo.checked > 0 && !t.slo.met) {
+        lines.push(`slo        ${name} MISSED: ` + t.slo.violations.map((v) => `${v.key} ${fmt(v.actualMs)} > ${fmt(v.limitMs)}`).join(', '));
+      }
+    }
+  }
   if (r.slo.checked > 0) {
     lines.push(
       r.slo.met

@@ -77,7 +77,7 @@ export interface RunReport {
   tenants?: Record<string, TenantReport>;
   fairness?: { jainIndex: number };
   littlesLaw: { meanInSystem: number; arrivalRatePerSec: number; meanSojournSec: number; relativeError: number };
-  engine: { steps: number; events: number; perfModel: string };
+  engine: { steps: number; events: number; perfModel: string; calibrated: boolean; calibrationSource: string };
   notes: string[];
 }
 
@@ -188,6 +188,7 @@ export function buildReport(res: FleetResult, r: ResolvedScenario): RunReport {
       replicas: { min: h.min, max: h.max, mean },
       gpuHours: hours, costUsd: hours * p.gpuHourUsd, gpuHourUsd: p.gpuHourUsd,
       kvCapacityTokens: p.capacity.capacityTokens,
+      calibrated: p.calibrated,
     };
   });
   const cold = tl.coldStarts.toArray();
@@ -265,8 +266,11 @@ export function buildReport(res: FleetResult, r: ResolvedScenario): RunReport {
       // Rounded to 1e-9: below that it is floating-point summation noise, which would make goldens brittle.
       relativeError: meanInSystem > 0 ? Math.round((Math.abs(lambda * w - meanInSystem) / meanInSystem) * 1e9) / 1e9 : 0,
     },
-    engine: { steps, events: res.events, perfModel: first.perf.name },
-    notes: r.notes,
+    engine: {
+      steps, events: res.events, perfModel: first.perf.name,
+      calibrated: r.pools.every((p) => p.calibrated), calibrationSource: first.calibrationSource,
+    },
+    notes: [...new Set([...r.notes, ...r.pools.flatMap((p) => p.perfNotes)])],
   };
 
   if (s.tenants && res.sink.tenants.length > 0) {

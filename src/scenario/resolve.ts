@@ -3,7 +3,7 @@ import type { GpuProfile, ModelProfile } from '../profiles/schema.ts';
 import type { EngineConfig } from '../engine/config.ts';
 import type { PrecisionConfig, Precision, Parallelism } from '../perf/precision.ts';
 import type { StepTimeModel } from '../perf/types.ts';
-import { createRooflineModel } from '../perf/roofline.ts';
+import { createStepTimeModel } from '../perf/create.ts';
 import { kvBytesPerToken } from '../perf/model-math.ts';
 import { kvCapacity } from '../memory/capacity.ts';
 import type { KvCapacity } from '../memory/capacity.ts';
@@ -33,6 +33,11 @@ export interface ResolvedPool {
   weight: number;
   /** KV bytes per token of the whole model (what a disaggregated hand-off sends). */
   kvBytesPerToken: number;
+  /** Whether this GPU's own microbenchmarks calibrate the step-time model, and from where. */
+  calibrated: boolean;
+  calibrationSource: string;
+  /** Caveats of the step-time model (the table model appends to it while it runs). */
+  perfNotes: string[];
 }
 
 /** Everything a run needs, resolved from a validated scenario: profiles, capacity, step-time models. */
@@ -109,7 +114,10 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
       maxBatchedTokens: s.engine.maxBatchedTokens,
       maxNumSeqs: s.engine.maxNumSeqs,
     });
-    const perf = createRooflineModel({ gpu, model, precision, parallelism: par });
+    const pm = createStepTimeModel({
+      kind: s.perfModel, gpu, model, precision, parallelism: par, tableFallback: s.tableFallback,
+    });
+    const perf = pm.model;
     const price = priceOverride ?? s.cost.gpuHourUsd;
     return {
       name, role, gpu, parallelism: par, replicas, capacity, perf,
@@ -119,6 +127,9 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
         : s.cost.gpuHourUsd !== undefined ? 'scenario cost.gpuHourUsd' : `profile ${gpu.id} price.onDemandUsdPerHour`,
       weight,
       kvBytesPerToken: kvBytesPerToken(model, precision.kvCache),
+      calibrated: pm.calibrated,
+      calibrationSource: pm.calibrationSource,
+      perfNotes: pm.notes,
     };
   };
 

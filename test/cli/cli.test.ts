@@ -72,7 +72,7 @@ describe('servesim run', () => {
     const file = scenarioFile(small());
     const out = mkdtempSync(path.join(tmpdir(), 'servesim-out-'));
     expect((await cli('run', file, '--out', out)).code).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['report.json', 'requests.csv', 'steps.csv']);
+    expect(readdirSync(out).sort()).toEqual(['fleet.csv', 'report.json', 'requests.csv', 'steps.csv']);
     const rows = readFileSync(path.join(out, 'requests.csv'), 'utf8').trim().split('\n');
     expect(rows.length).toBe(201);
     expect(rows[0]).toMatch(/^id,replica,arrivalSec,firstScheduledSec,firstTokenSec,completionSec/);

@@ -319,3 +319,27 @@ failures: { mtbfSec: 60, mttrSec: 20, onFailure: retry }
     expect(r.requests.inFlight).toBe(0);
   });
 });
+
+describe('capacity search and N+1 headroom', () => {
+  it('finds the fewest replicas meeting the SLO, and more with one node down', async () => {
+    const { findCapacity } = await import('../../src/plan/capacity.ts');
+    const yaml = base('slo: { ttftMs: { p99: 500 } }', `
+workload:
+  arrivals: { kind: poisson, ratePerSec: 25 }
+  lengths: { input: { kind: fixed, value: 1500 }, output: { kind: fixed, value: 100 } }
+  durationSec: 120
+`);
+    const file = path.join(dir, 'cap.yaml');
+    writeFileSync(file, yaml);
+    const res = findCapacity(parseScenario(yaml, file), nodeResolveEnv(file), { maxReplicas: 16, nPlusOne: true, gpusPerNode: 2 });
+    expect(res.replicas).not.toBeNull();
+    const n = res.replicas!;
+    expect(n).toBeGreaterThan(1);
+    // Minimality: n meets it, n − 1 does not (both were evaluated by the bisection).
+    const at = (r: number, down = 0) => res.evaluations.find((e) => e.replicas === r && e.down === down);
+    expect(at(n)!.sloMet).toBe(true);
+    expect(at(n - 1)!.sloMet).toBe(false);
+    expect(res.nPlusOne!.replicasPerNode).toBe(2);
+    expect(res.nPlusOne!.replicas).toBeGreaterThanOrEqual(n + 2);
+  }, 60_000);
+});

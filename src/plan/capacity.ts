@@ -1,0 +1,87 @@
+import type { Scenario } from '../scenario/schema.ts';
+import { resolveScenario } from '../scenario/resolve.ts';
+import type { ResolveEnv } from '../scenario/resolve.ts';
+import { runScenario } from '../scenario/run.ts';
+import type { RunReport } from '../report/result.ts';
+import { UserError } from '../errors/user-error.ts';
+
+export interface CapacityOptions {
+  maxReplicas: number;
+  /** Also find the count that still meets the SLO with one node (`replicasPerNode` replicas) down. */
+  nPlusOne: boolean;
+  gpusPerNode: number;
+}
+
+export interface CapacityEvaluation {
+  replicas: number;
+  /** Replicas down for the whole run (one node in the N+1 search). */
+  down: number;
+  sloMet: boolean;
+  violations: string[];
+  costUsd: number;
+}
+
+export interface CapacityResult {
+  scenario: string;
+  /** Fewest replicas meeting every SLO, or null if even `maxReplicas` does not. */
+  replicas: number | null;
+  gpus: number | null;
+  nPlusOne?: { replicas: number | null; gpus: number | null; replicasPerNode: number };
+  evaluations: CapacityEvaluation[];
+}
+
+/**
+ * Capacity search: the fewest identical replicas (static provisioning) for which every SLO of the
+ * scenario holds, by bisection (SLO attainment assumed monotone in replica count). With `nPlusOne`, the
+ * fewest replicas that still meet the SLO while one node — ⌊gpusPerNode / GPUs per replica⌋ replicas, at
+ * least one — is down for the whole run (a scripted failure that is never repaired).
+ */
+export function findCapacity(s: Scenario, env: ResolveEnv, opts: CapacityOptions): CapacityResult {
+  if (!s.slo) {
+    throw new UserError('capacity search needs objectives to meet', { where: 'slo', fix: 'add e.g. slo: { ttftMs: { p99: 2000 } }' });
+  }
+  if (s.pools || s.disaggregation) {
+    throw new UserError('capacity search sizes one pool of identical replicas', {
+      where: s.pools ? 'pools' : 'disaggregation',
+      fix: 'run it on a scenario without pools/disaggregation (size each pool in its own scenario)',
+    });
+  }
+  const evaluations: CapacityEvaluation[] = [];
+  const gpusPerReplica = s.parallelism.tensor * s.parallelism.pipeline;
+  const evaluate = (replicas: number, down: number): boolean => {
+    const scenario: Scenario = {
+      ...s,
+      replicas,
+      fleet: { ...s.fleet, provisioning: { kind: 'static' } },
+      failures: down > 0
+        ? { mttrSec: 1, onFailure: 'retry', schedule: Array.from({ length: down }, (_, i) => ({ atSec: 0, replica: i, downSec: 1e12 })) }
+        : undefined,
+    };
+    const report: RunReport = runScenario(resolveScenario(scenario, env)).report;
+    evaluations.push({
+      replicas, down, sloMet: report.slo.met,
+      violations: report.slo.violations.map((v) => `${v.key} ${v.actualMs} > ${v.limitMs}`),
+      costUsd: report.cost.totalUsd,
+    });
+    return report.slo.met;
+  };
+  const search = (lo: number, down: number): number | null => {
+    let hi = opts.maxReplicas;
+    if (hi < lo || !evaluate(hi, down)) return null;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (evaluate(mid, down)) hi = mid;
+      else lo = mid + 1;
+    }
+    return hi;
+  };
+  const n = search(1, 0);
+  const result: CapacityResult = { scenario: s.name, replicas: n, gpus: n === null ? null : n * gpusPerReplica, evaluations };
+  if (opts.nPlusOne) {
+    const perNode = Math.max(1, Math.floor(opts.gpusPerNode / gpusPerReplica));
+    // With k replicas down, at least N + k are needed: start the search there.
+    const m = n === null ? null : search(n + perNode, perNode);
+    result.nPlusOne = { replicas: m, gpus: m === null ? null : m * gpusPerReplica, replicasPerNode: perNode };
+  }
+  return result;
+}
