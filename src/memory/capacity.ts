@@ -10,11 +10,23 @@
  * split over TP (K/V projections replicated when TP > kvHeads), norms replicated, embedding on the first
  * stage and LM head on the last, both vocab-split over TP (a tied LM head is a second copy when PP > 1).
  *
- * KV bytes per token per GPU = 2 × stage layers × max(1, kvHeads/TP) × headDim × kvBytes.
+ * KV bytes per token per GPU = full-attention stage layers × (2 × max(1, kvHeads/TP) × headDim) × kvBytes; for
+ * MLA (DeepSeek-V3) the latent (kvLoraRank + qkRopeHeadDim) per layer, whole on every TP rank (vLLM
+ * replicates it): DeepSeek-V3 bf16 = 61 × 576 × 2 = 70,272 B/token per GPU.
+ *
+ * Sliding-window layers (gpt-oss: every other layer, 128 tokens) hold at most the window per sequence, so
+ * they do not scale with context: like vLLM's hybrid KV-cache manager, which sizes the pool for the
+ * full-attention layers and frees a sliding layer's blocks once they leave the window, this model reserves
+ * maxNumSeqs × (ceil((window − 1)/blockSize) + 1) × blockSize tokens of sliding-layer KV per GPU up front
+ * and expresses the capacity in tokens of the full-attention layers. A model whose every layer is sliding
+ * (Phi-3-mini-4k: window 2047 of 4096) is treated as full attention — conservative: the engine's KV cache
+ * tracks whole contexts, so it cannot use the window bound (capacity under-estimated by up to context/window).
  *
  * Activation reserve = peak activations of a forward pass of maxBatchedTokens tokens + a runtime reserve:
  *   tokens × actBytes × (2·hidden + QKV out/TP + (3 or 2)·intermediate/TP)     (residual + normed input,
- *        QKV output, gate+up output and SiLU·mul output alive together at the MLP)
+ *        QKV output, gate+up output and SiLU·mul output alive together at the MLP; MoE: (topK + shared)
+ *        × expert intermediate; MLA: latents + q_b and kv_b outputs instead of QKV; the larger of the
+ *        dense-MLP and MoE layers when a model has both)
  *   + maxNumSeqs × vocab × 4 bytes × 2                                         (fp32 logits + sampler
  *        copy, gathered to full vocab, on the last stage)
  *   + runtime reserve 1.75 GiB (CUDA context, cuBLAS workspaces, allocator slack; vLLM's profiler logged
@@ -26,8 +38,9 @@
 import { UserError } from '../errors/user-error.ts';
 import { resolvePrecision } from '../perf/compute-precision.ts';
 import {
-  denseTensorBytesPerElement, divisors, kvHeadsPerRank, linearWeightBytesPerElement, otherParamsPerLayer,
-  shardedLayerLinearShapes, stageLayerCounts, validateParallelism,
+  denseMlpLayerCount, denseTensorBytesPerElement, divisors, fullAttentionLayerCount, kvBytesPerTokenPerLayerPerRank,
+  kvHeadsPerRank, linearWeightBytesPerElement, moeLayerCount, otherParamsPerLayer, shardedLayerLinearShapes,
+  slidingLayerCount, stageLayerCounts, validateParallelism, type MlpKind,
 } from '../perf/model-math.ts';
 import { bytesPerElement, type Parallelism, type Precision, type PrecisionConfig } from '../perf/precision.ts';
 import type { GpuProfile, ModelProfile } from '../profiles/schema.ts';
@@ -60,8 +73,13 @@ export interface KvCapacity {
   capacityTokens: number;
   numBlocks: number;
   blockSize: number;
-  /** On the GPU that limits the capacity (the pipeline stage with the fewest blocks). */
+  /**
+   * On the GPU that limits the capacity (the pipeline stage with the fewest blocks): bytes per token of the
+   * layers whose KV grows with context (full-attention layers; all layers for an all-sliding model).
+   */
   kvBytesPerTokenPerGpu: number;
+  /** Sliding-window KV reserved up front on that GPU (maxNumSeqs windows); 0 without sliding layers. */
+  slidingWindowReserveBytesPerGpu: number;
   weightBytesPerGpu: number;
   /** Activation peak + runtime reserve. */
   activationReserveBytesPerGpu: number;
@@ -79,6 +97,7 @@ interface StagePlan {
   numBlocks: number;
   stage: number;
   kvBytesPerToken: number;
+  slidingReserve: number;
   weightBytes: number;
   activationPeak: number;
   runtimeReserve: number;
@@ -86,47 +105,81 @@ interface StagePlan {
   budget: number;
 }
 
+function linearBytesPerLayer(model: ModelProfile, tp: number, kind: MlpKind, wB: number): number {
+  let b = 0;
+  for (const s of shardedLayerLinearShapes(model, tp, kind)) b += s.copies * s.k * s.n * wB;
+  return b;
+}
+
+/** Activation elements per token at the widest point of one layer of the given kind, on one TP rank. */
+function activationWidthPerToken(model: ModelProfile, tp: number, kind: MlpKind): number {
+  const h = model.hiddenSize;
+  const mla = model.mla;
+  const attn = mla !== undefined
+    ? (mla.qLoraRank ?? 0) + mla.kvLoraRank + mla.qkRopeHeadDim +
+      (model.numHeads / tp) * (mla.qkNopeHeadDim + mla.qkRopeHeadDim + mla.qkNopeHeadDim + mla.vHeadDim)
+    : (model.numHeads / tp + 2 * kvHeadsPerRank(model, tp)) * model.headDim;
+  const m = model.moe;
+  const inner = kind === 'moe' && m !== undefined
+    ? ((m.topK + m.sharedExperts) * m.expertIntermediateSize) / tp
+    : model.intermediateSize / tp;
+  return 2 * h + attn + (model.gatedMlp ? 3 : 2) * inner;
+}
+
 function plan(input: KvCapacityInput, weights: Precision, tp: number, pp: number): StagePlan {
   const { gpu, model } = input;
   const budget = gpu.memoryGiB * GIB * input.gpuMemoryUtilization;
   const wB = linearWeightBytesPerElement(weights);
   const dB = denseTensorBytesPerElement(weights);
-  let linearPerLayer = 0;
-  for (const s of shardedLayerLinearShapes(model, tp)) linearPerLayer += s.copies * s.k * s.n * wB;
+  const Ld = denseMlpLayerCount(model);
+  const Lm = model.layers - Ld;
+  const linearDense = Ld > 0 ? linearBytesPerLayer(model, tp, 'dense', wB) : 0;
+  const linearMoe = Lm > 0 ? linearBytesPerLayer(model, tp, 'moe', wB) : 0;
   const otherPerLayer = otherParamsPerLayer(model) * dB;
   const embedding = (model.vocabSize * model.hiddenSize * dB) / tp;
-  const kvR = kvHeadsPerRank(model, tp);
-  const kvB = bytesPerElement(input.precision.kvCache);
+  const kvLayerTok = kvBytesPerTokenPerLayerPerRank(model, input.precision.kvCache, tp);
+  // activations are 16-bit between kernels unless the math is fp32 (as resolvePrecision's activationBytes)
   const actB = (input.precision.activations ?? (weights === 'fp32' ? 'fp32' : 'bf16')) === 'fp32' ? 4 : 2;
-  const h = model.hiddenSize;
-  const qkvOut = (model.numHeads / tp + 2 * kvR) * model.headDim;
-  const inner = model.moe
-    ? ((model.moe.topK + model.moe.sharedExperts) * model.moe.expertIntermediateSize) / tp
-    : model.intermediateSize / tp;
-  const actPerToken = actB * (2 * h + qkvOut + (model.gatedMlp ? 3 : 2) * inner);
+  const width = Math.max(Ld > 0 ? activationWidthPerToken(model, tp, 'dense') : 0, Lm > 0 ? activationWidthPerToken(model, tp, 'moe') : 0);
+  const actPerToken = actB * width;
   const logits = input.maxNumSeqs * model.vocabSize * 4 * 2;
   const runtime = input.runtimeReserveBytes
     ?? DEFAULT_RUNTIME_RESERVE_BYTES + (tp * pp > 1 ? DEFAULT_COMM_RESERVE_BYTES : 0);
+  // tokens a sliding-window layer keeps per sequence (vLLM: the blocks covering the last window − 1 tokens
+  // plus the block being written)
+  const sw = model.slidingWindow;
+  const allSliding = sw !== undefined && fullAttentionLayerCount(model) === 0;
+  const windowTokens = sw !== undefined && !allSliding
+    ? (Math.ceil((sw.window - 1) / input.blockSize) + 1) * input.blockSize
+    : 0;
 
   const counts = stageLayerCounts(model.layers, pp);
   let best: StagePlan | undefined;
+  let start = 0;
   for (let s = 0; s < pp; s++) {
+    const n = counts[s]!;
+    const end = start + n;
     const first = s === 0;
     const last = s === pp - 1;
-    let w = counts[s]! * (linearPerLayer + otherPerLayer);
+    const nDense = denseMlpLayerCount(model, start, end);
+    const nMoe = moeLayerCount(model, start, end);
+    let w = nDense * linearDense + nMoe * linearMoe + n * otherPerLayer;
     if (first) w += embedding;
     if (last) {
       w += model.hiddenSize * dB; // final norm
       if (!model.tieWordEmbeddings || pp > 1) w += embedding; // LM head (a tied one is shared only if PP = 1)
     }
     const act = input.maxBatchedTokens * actPerToken + (last ? logits : 0);
-    const free = budget - w - act - runtime;
-    const kvTok = 2 * counts[s]! * kvR * model.headDim * kvB;
-    const blocks = free > 0 ? Math.floor(free / (input.blockSize * kvTok)) : 0;
+    const sliding = allSliding ? 0 : slidingLayerCount(model, start, end);
+    const slidingReserve = sliding * kvLayerTok * windowTokens * input.maxNumSeqs;
+    const free = budget - w - act - runtime - slidingReserve;
+    const kvTok = (n - sliding) * kvLayerTok;
+    const blocks = free > 0 && kvTok > 0 ? Math.floor(free / (input.blockSize * kvTok)) : 0;
     if (best === undefined || blocks < best.numBlocks) {
-      best = { numBlocks: blocks, stage: s, kvBytesPerToken: kvTok, weightBytes: w, activationPeak: act,
+      best = { numBlocks: blocks, stage: s, kvBytesPerToken: kvTok, slidingReserve, weightBytes: w, activationPeak: act,
         runtimeReserve: runtime, free, budget };
     }
+    start = end;
   }
   return best!;
 }
@@ -164,6 +217,7 @@ export function kvCapacity(input: KvCapacityInput): KvCapacity {
     numBlocks: p.numBlocks,
     blockSize: input.blockSize,
     kvBytesPerTokenPerGpu: p.kvBytesPerToken,
+    slidingWindowReserveBytesPerGpu: p.slidingReserve,
     weightBytesPerGpu: p.weightBytes,
     activationReserveBytesPerGpu: p.activationPeak + p.runtimeReserve,
     freeBytesPerGpu: p.free,
@@ -178,17 +232,18 @@ function notFitting(input: KvCapacityInput, p: StagePlan): UserError {
   const { gpu, model, precision, parallelism } = input;
   const tp = parallelism.tensor;
   const pp = parallelism.pipeline;
-  const need = p.weightBytes + p.activationPeak + p.runtimeReserve + input.blockSize * p.kvBytesPerToken;
+  const need = p.weightBytes + p.activationPeak + p.runtimeReserve + p.slidingReserve + input.blockSize * p.kvBytesPerToken;
   const stage = pp > 1 ? ` (pipeline stage ${p.stage})` : '';
   const msg =
     `${model.id} with ${precision.weights} weights does not fit on ${gpu.id} at TP=${tp}, PP=${pp}: each GPU${stage} ` +
     `needs ${gib(need)} (weights ${gib(p.weightBytes)}, activations ${gib(p.activationPeak)}, runtime reserve ` +
-    `${gib(p.runtimeReserve)}, one KV block) but ${gib(p.budget)} is available ` +
+    `${gib(p.runtimeReserve)}${p.slidingReserve > 0 ? `, sliding-window KV ${gib(p.slidingReserve)}` : ''}, one KV block) ` +
+    `but ${gib(p.budget)} is available ` +
     `(gpuMemoryUtilization ${input.gpuMemoryUtilization} × ${gpu.memoryGiB} GiB)`;
 
   const fixes: string[] = [];
   const tps = divisors(model.numHeads).filter(
-    (d) => d > tp && d <= 64 && (model.numKvHeads % d === 0 || d % model.numKvHeads === 0));
+    (d) => d > tp && d <= 64 && (model.mla !== undefined || model.numKvHeads % d === 0 || d % model.numKvHeads === 0));
   const fitTp = tps.find((d) => plan(input, precision.weights, d, pp).numBlocks >= 1);
   if (fitTp !== undefined) fixes.push(`use tensor parallelism ${fitTp} (parallelism.tensor)`);
   const fitPp = [2, 4, 8].find((d) => d * pp <= model.layers && plan(input, precision.weights, tp, d * pp).numBlocks >= 1);

@@ -14,14 +14,32 @@
  * sampler, (PP−1) stage hand-offs (pipeline stages run one after another: no micro-batching), and a CPU
  * overhead base + perSeq × sequences.
  *
+ * Model structures (layer counts are precomputed; the step sums the layer kinds):
+ * - MoE: routed experts read only the experts the batch touches: E·(1 − (1 − 1/E)^(T·topK)) expected
+ *   distinct experts per layer, each GEMM run with T·topK / that many tokens; shared experts and the router
+ *   are dense GEMMs of every MoE layer; the first `moe.firstDenseLayers` layers (DeepSeek-V3: 3) are dense-MLP
+ *   layers. Without expert parallelism each expert is split over the TP ranks.
+ * - MLA (DeepSeek-V3): q/kv down-projections (replicated per rank), q_b and kv_b up-projections (column) and
+ *   O are GEMMs; kv_b runs over the step's tokens plus the prefill chunks' prior context (vLLM decompresses
+ *   the cached latents of the prior context for prefill; in decode kv_b is absorbed into the query and output
+ *   — the same FLOPs and weight bytes per token). Attention FLOPs per (query, key): prefill (decompressed,
+ *   FlashAttention) 2·heads·(qkNope+qkRope) + 2·heads·vHead; decode (absorbed, FlashMLA) 2·heads·(kvLoraRank
+ *   + qkRope) + 2·heads·kvLoraRank. Bytes: decode reads context × (kvLoraRank + qkRope) × kvBytes per layer
+ *   (the latent cache, whole on every rank); prefill reads the decompressed K and V, heads/TP × (qk + vHead)
+ *   × activation bytes per context token.
+ * - Sliding-window layers: each query sees at most `window` keys, so per sliding layer the prefill pairs are
+ *   min(pairs, prefillTokens·window), the prefill KV read min(prefillKv, prefillSeqs·window + prefillTokens)
+ *   and the decode KV read min(decodeContext, decodeSeqs·window): O(1) upper bounds from the aggregates,
+ *   exact when every sequence's context is at least the window (all of them once past 128 tokens for gpt-oss).
+ *
  * `predict` is O(1) and allocation-free: all shapes are precomputed in the factory.
  */
 import type { GpuProfile, ModelProfile } from '../profiles/schema.ts';
 import { resolvePrecision } from './compute-precision.ts';
 import { defaultEfficiencyModel, type EfficiencyModel } from './efficiency.ts';
 import {
-  denseTensorBytesPerElement, kvHeadsPerRank, linearWeightBytesPerElement, shardedLayerLinearShapes,
-  validateParallelism,
+  attentionFlopsPerPair, denseMlpLayerCount, denseTensorBytesPerElement, kvHeadsPerRank, linearWeightBytesPerElement,
+  shardedLayerLinearShapes, slidingLayerCount, validateParallelism, type MlpKind,
 } from './model-math.ts';
 import type { Parallelism, PrecisionConfig } from './precision.ts';
 import type { BatchShape, StepCost, StepTimeModel } from './types.ts';
@@ -51,6 +69,10 @@ export const DEQUANT_TILE_TOKENS = 64;
 
 /** Elementwise kernels per layer: 2 fused add+RMSNorm, RoPE, activation (SiLU·mul). */
 const ELEMENTWISE_KERNELS = 4;
+/** Extra kernels per MLA layer: RMSNorm of the q and kv latents. */
+const MLA_NORM_KERNELS = 2;
+/** Extra kernels per Qwen3 layer: the per-head q/k RMSNorm (one fused kernel). */
+const QK_NORM_KERNELS = 1;
 /** Extra kernels per MoE layer: top-k routing and token permutation. */
 const MOE_ROUTING_KERNELS = 2;
 /** Kernels in the sampler (softmax/top-k/sample). */
@@ -65,6 +87,19 @@ export interface RooflineOptions {
   efficiency?: EfficiencyModel;
   cpuOverhead?: CpuOverhead;
 }
+
+/** Slots of the roofline's accumulator array (see createRooflineModel). */
+const ACC_FLOPS = 0;
+const ACC_BYTES = 1;
+const ACC_COMPUTE = 2;
+const ACC_LAUNCH = 3;
+const ATTN_FLOPS = 4;
+const ATTN_BYTES = 5;
+const ATTN_COMPUTE = 6;
+const ATTN_FLOPS_TOT = 7;
+const ATTN_BYTES_TOT = 8;
+const ATTN_COMPUTE_TOT = 9;
+const OTHER_COMM = 10;
 
 const MIN_EFF = 1e-6;
 function clampEff(e: number): number {
@@ -101,48 +136,90 @@ export function createRooflineModel(opts: RooflineOptions): StepTimeModel {
   const hardMax = !(blendP < 64);
   const sqrtBlend = blendP === 2;
 
-  // Dense (non-expert) linears of one layer on one TP rank.
-  const shapes = shardedLayerLinearShapes(model, tp);
-  const dense = shapes.filter((s) => s.name !== 'expertGateUp' && s.name !== 'expertDown');
-  const nDense = dense.length;
-  const dK = Float64Array.from(dense, (s) => s.k);
-  const dN = Float64Array.from(dense, (s) => s.n);
-  const dW = Float64Array.from(dense, (s) => s.k * s.n * wB);
-  const dAct = Float64Array.from(dense, (s) => (s.k + s.n) * actB);
-
-  // Routed experts (MoE), per TP rank.
-  const moe = model.moe;
-  const E = moe?.experts ?? 0;
-  const topK = moe?.topK ?? 0;
-  const guShape = shapes.find((s) => s.name === 'expertGateUp');
-  const dnShape = shapes.find((s) => s.name === 'expertDown');
-  const guK = guShape?.k ?? 0, guN = guShape?.n ?? 0;
-  const dnK = dnShape?.k ?? 0, dnN = dnShape?.n ?? 0;
-  const logMiss = E > 0 ? Math.log1p(-1 / E) : 0;
+  // Layer counts by kind (summed over the PP stages, which run one after another).
+  const Ld = denseMlpLayerCount(model);
+  const Lm = L - Ld;
+  const Ls = slidingLayerCount(model);
+  const Lf = L - Ls;
+  const window = model.slidingWindow?.window ?? 0;
+  const mla = model.mla;
 
   // Attention, per layer per TP rank.
   const headsR = model.numHeads / tp;
   const kvR = kvHeadsPerRank(model, tp);
-  const attnFlopsPerPair = 4 * headsR * hd;
-  const kvBytesTokLayer = 2 * kvR * hd * rp.kvBytes;
-  const qoBytesTok = 2 * headsR * hd * actB;
+  const prefillFlopsPerPair = attentionFlopsPerPair(model, 'prefill') / tp;
+  const decodeFlopsPerPair = attentionFlopsPerPair(model, 'decode') / tp;
+  // bytes per token per layer of the KV cache (read in decode, written for every new token)
+  const kvBytesTokLayer = mla !== undefined ? (mla.kvLoraRank + mla.qkRopeHeadDim) * rp.kvBytes : 2 * kvR * hd * rp.kvBytes;
+  // MLA prefill reads decompressed K and V (heads/TP × (qk + v) per context token) instead of the latent
+  const prefillKvReadTok = mla !== undefined ? headsR * (hd + mla.vHeadDim) * actB : kvBytesTokLayer;
+  const qoBytesTok = mla !== undefined
+    ? headsR * (mla.kvLoraRank + mla.qkRopeHeadDim + mla.kvLoraRank) * actB // absorbed q in, latent out
+    : 2 * headsR * hd * actB;
 
-  // Elementwise bytes per token per layer per rank: 2 fused add+norm (read x, residual; write both),
-  // RoPE on Q and K (read + write), activation (read gate+up, write one).
-  const mlpInnerR = moe ? (topK + moe.sharedExperts) * moe.expertIntermediateSize / tp : model.intermediateSize / tp;
-  const ewBytesTok = actB * (8 * H + 2 * (headsR + kvR) * hd + (model.gatedMlp ? 3 : 2) * mlpInnerR);
-  const ewKernels = ELEMENTWISE_KERNELS + (moe ? MOE_ROUTING_KERNELS : 0);
+  /**
+   * The linears, elementwise traffic and extra kernels of one decoder layer on one TP rank, for one MLP kind.
+   * Built once in the factory; read (never written) by `predict`.
+   */
+  interface LayerPlan {
+    n: number;
+    K: Float64Array; N: Float64Array; W: Float64Array; Act: Float64Array;
+    /** Index of MLA's kv_b up-projection (runs over the prefill prior context too), −1 when none. */
+    kvB: number;
+    E: number; topK: number; guK: number; guN: number; dnK: number; dnN: number; logMiss: number;
+    ewBytesTok: number; ewKernels: number;
+  }
+  function buildPlan(kind: MlpKind): LayerPlan {
+    const shapes = shardedLayerLinearShapes(model, tp, kind);
+    const dense = shapes.filter((x) => x.name !== 'expertGateUp' && x.name !== 'expertDown');
+    const isMoe = kind === 'moe' && model.moe !== undefined;
+    const moe = isMoe ? model.moe : undefined;
+    const gu = shapes.find((x) => x.name === 'expertGateUp');
+    const dn = shapes.find((x) => x.name === 'expertDown');
+    const E = moe?.experts ?? 0;
+    // Elementwise bytes per token per layer per rank: 2 fused add+norm (read x, residual; write both),
+    // RoPE on Q and K (read + write), activation (read gate+up, write one); MLA adds the two latent norms
+    // and RoPE on the rope parts only; Qwen3 adds the per-head q/k norm.
+    const mlpInnerR = moe ? (moe.topK + moe.sharedExperts) * moe.expertIntermediateSize / tp : model.intermediateSize / tp;
+    const act = (model.gatedMlp ? 3 : 2) * mlpInnerR;
+    let ew: number;
+    let kernels = ELEMENTWISE_KERNELS + (moe ? MOE_ROUTING_KERNELS : 0);
+    if (mla !== undefined) {
+      ew = actB * (8 * H + 2 * ((mla.qLoraRank ?? 0) + mla.kvLoraRank) + 2 * (headsR + 1) * mla.qkRopeHeadDim + act);
+      kernels += MLA_NORM_KERNELS;
+    } else {
+      ew = actB * (8 * H + 2 * (headsR + kvR) * hd + act);
+      if (model.qkNorm) {
+        ew += actB * 2 * (headsR + kvR) * hd;
+        kernels += QK_NORM_KERNELS;
+      }
+    }
+    return {
+      n: dense.length,
+      K: Float64Array.from(dense, (x) => x.k),
+      N: Float64Array.from(dense, (x) => x.n),
+      W: Float64Array.from(dense, (x) => x.k * x.n * wB),
+      Act: Float64Array.from(dense, (x) => (x.k + x.n) * actB),
+      kvB: dense.findIndex((x) => x.name === 'kvB'),
+      E, topK: moe?.topK ?? 0,
+      guK: gu?.k ?? 0, guN: gu?.n ?? 0, dnK: dn?.k ?? 0, dnN: dn?.n ?? 0,
+      logMiss: E > 0 ? Math.log1p(-1 / E) : 0,
+      ewBytesTok: ew, ewKernels: kernels,
+    };
+  }
+  // Two plans only when a model mixes dense-MLP and MoE layers (DeepSeek-V3); otherwise one.
+  const densePlan = Ld > 0 ? buildPlan('dense') : undefined;
+  const moePlan = Lm > 0 ? buildPlan('moe') : undefined;
+  const hasKvB = (densePlan?.kvB ?? -1) >= 0 || (moePlan?.kvB ?? -1) >= 0;
 
   // LM head per TP rank.
   const lmN = V / tp;
   const lmW = H * lmN * denseB;
   const lmAct = (H + lmN) * actB;
 
-  // Accumulators of the current predict call (closure scalars: no allocation).
-  let accFlops = 0;
-  let accBytes = 0;
-  let accCompute = 0;
-  let accLaunch = 0;
+  // Accumulators of the current predict call, in one preallocated Float64Array: doubles stored in closure
+  // variables would be boxed (a heap number per write in V8); typed-array slots are written in place.
+  const st = new Float64Array(11);
 
   /** One GEMM; `weightElems` > 0 marks quantised weights (dequantisation cost when weight-only). */
   function linear(m: number, k: number, n: number, weightBytes: number, weightElems: number, actBytes: number,
@@ -152,9 +229,9 @@ export function createRooflineModel(opts: RooflineOptions): StepTimeModel {
     if (weightOnly && weightElems > 0) comp += (DEQUANT_OPS_PER_WEIGHT * weightElems * Math.ceil(effTokens / DEQUANT_TILE_TOKENS)) / scalarPeak;
     const by = weightBytes + actBytes;
     const mem = by / (bw * clampEff(eff.memory(by)));
-    accFlops += fl;
-    accBytes += by;
-    accLaunch += launch;
+    st[ACC_FLOPS] += fl;
+    st[ACC_BYTES] += by;
+    st[ACC_LAUNCH] += launch;
     let t: number;
     if (hardMax) t = comp > mem ? comp : mem;
     else if (sqrtBlend) t = Math.sqrt(comp * comp + mem * mem);
@@ -162,13 +239,13 @@ export function createRooflineModel(opts: RooflineOptions): StepTimeModel {
       const hi = comp > mem ? comp : mem; // scale to avoid overflow
       t = hi * Math.pow(Math.pow(comp / hi, blendP) + Math.pow(mem / hi, blendP), 1 / blendP);
     }
-    if (comp >= mem) accCompute += t;
+    if (comp >= mem) st[ACC_COMPUTE] += t;
     return t + launch;
   }
 
   function streaming(bytes: number, kernels: number): number {
-    accBytes += bytes;
-    accLaunch += kernels * launch;
+    st[ACC_BYTES] += bytes;
+    st[ACC_LAUNCH] += kernels * launch;
     return bytes / (bw * clampEff(eff.memory(bytes))) + kernels * launch;
   }
 
@@ -185,64 +262,103 @@ export function createRooflineModel(opts: RooflineOptions): StepTimeModel {
   function fill(cost: StepCost | undefined, seconds: number, comm: number, overhead: number): void {
     if (cost === undefined) return;
     cost.seconds = seconds;
-    cost.flops = accFlops * tp;
-    cost.bytes = accBytes * tp;
-    cost.computeBoundSec = accCompute;
+    cost.flops = st[ACC_FLOPS] * tp;
+    cost.bytes = st[ACC_BYTES] * tp;
+    cost.computeBoundSec = st[ACC_COMPUTE];
     cost.commSec = comm;
     cost.overheadSec = overhead;
   }
 
-  /** Attention of one layer on one TP rank (prefill and decode in one varlen kernel); adds to attn accumulators. */
-  let attnFlopsAcc = 0;
-  let attnBytesAcc = 0;
-  let attnComputeAcc = 0;
+  /** Attention of one layer on one TP rank (prefill and decode in one varlen kernel); sets the ATTN_* slots. */
   function attentionLayer(pairs: number, pTok: number, pKv: number, dCtx: number, dSeq: number, T: number): number {
-    const pFl = attnFlopsPerPair * pairs;
-    const dFl = attnFlopsPerPair * dCtx;
+    const pFl = prefillFlopsPerPair * pairs;
+    const dFl = decodeFlopsPerPair * dCtx;
     let attnComp = 0;
     if (pFl > 0) attnComp += pFl / (attnPeak * clampEff(eff.attentionCompute(pTok > 0 ? pairs / pTok : 0)));
     if (dFl > 0) attnComp += dFl / (attnPeak * clampEff(eff.attentionCompute(dSeq > 0 ? dCtx / dSeq : 0)));
-    const attnBytes = (pKv + dCtx) * kvBytesTokLayer + T * (qoBytesTok + kvBytesTokLayer);
+    const attnBytes = mla === undefined
+      ? (pKv + dCtx) * kvBytesTokLayer + T * (qoBytesTok + kvBytesTokLayer)
+      : pKv * prefillKvReadTok + dCtx * kvBytesTokLayer + T * (qoBytesTok + kvBytesTokLayer);
     const attnMem = attnBytes / (bw * clampEff(eff.attentionMemory(attnBytes)));
-    attnFlopsAcc = pFl + dFl;
-    attnBytesAcc = attnBytes;
+    st[ATTN_FLOPS] = pFl + dFl;
+    st[ATTN_BYTES] = attnBytes;
     if (attnComp >= attnMem) {
-      attnComputeAcc = attnComp;
+      st[ATTN_COMPUTE] = attnComp;
       return attnComp + 2 * launch;
     }
-    attnComputeAcc = 0;
+    st[ATTN_COMPUTE] = 0;
     return attnMem + 2 * launch;
   }
 
-  // Parts of the last `others` call, used by `predict` to fill StepCost.
-  let otherComm = 0;
+  /**
+   * Attention of all layers (full-attention layers see every key; sliding-window layers at most `window`
+   * per query, bounded from the aggregates): seconds, with the FLOPs/bytes/compute parts in the ATTN_*_TOT slots.
+   */
+  function attentionAll(pairs: number, pTok: number, pKv: number, pSeqs: number, dCtx: number, dSeq: number, T: number): number {
+    let t = 0;
+    st[ATTN_FLOPS_TOT] = 0; st[ATTN_BYTES_TOT] = 0; st[ATTN_COMPUTE_TOT] = 0;
+    if (Lf > 0) {
+      t += Lf * attentionLayer(pairs, pTok, pKv, dCtx, dSeq, T);
+      st[ATTN_FLOPS_TOT] += Lf * st[ATTN_FLOPS]; st[ATTN_BYTES_TOT] += Lf * st[ATTN_BYTES]; st[ATTN_COMPUTE_TOT] += Lf * st[ATTN_COMPUTE];
+    }
+    if (Ls > 0) {
+      const wp = pTok * window;
+      const wkv = pSeqs * window + pTok;
+      const wd = dSeq * window;
+      t += Ls * attentionLayer(pairs < wp ? pairs : wp, pTok, pKv < wkv ? pKv : wkv, dCtx < wd ? dCtx : wd, dSeq, T);
+      st[ATTN_FLOPS_TOT] += Ls * st[ATTN_FLOPS]; st[ATTN_BYTES_TOT] += Ls * st[ATTN_BYTES]; st[ATTN_COMPUTE_TOT] += Ls * st[ATTN_COMPUTE];
+    }
+    return t;
+  }
+
+  /** One decoder layer of the given plan on one TP rank (linears, experts, elementwise); adds to the ACC_* slots. */
+  function layerTime(p: LayerPlan, T: number, prior: number): number {
+    let layer = 0;
+    const K = p.K, N = p.N, W = p.W, A = p.Act;
+    for (let i = 0; i < p.n; i++) {
+      const m = i === p.kvB ? T + prior : T;
+      layer += linear(m, K[i]!, N[i]!, W[i]!, K[i]! * N[i]!, m * A[i]!, m, gemmPeak);
+    }
+    const E = p.E;
+    if (E > 0) {
+      const routed = T * p.topK;
+      const active = E * -Math.expm1(routed * p.logMiss); // expected distinct experts hit
+      const perExpert = routed / active;
+      const guK = p.guK, guN = p.guN, dnK = p.dnK, dnN = p.dnN;
+      layer += linear(routed, guK, guN, active * guK * guN * wB, active * guK * guN, routed * (guK + guN) * actB, perExpert, gemmPeak);
+      layer += linear(routed, dnK, dnN, active * dnK * dnN * wB, active * dnK * dnN, routed * (dnK + dnN) * actB, perExpert, gemmPeak);
+    }
+    layer += streaming(T * p.ewBytesTok, p.ewKernels);
+    return layer;
+  }
 
   /**
    * Everything in a step except attention: linears, elementwise, communication, LM head, sampler, CPU.
    * Depends only on token counts, not on context lengths (so a run of decode steps shares it).
    */
   function others(b: BatchShape, T: number, cpuSec: number): number {
-    accFlops = 0; accBytes = 0; accCompute = 0; accLaunch = 0;
-    // ---- one decoder layer on one TP rank ----
-    let layer = 0;
-    for (let i = 0; i < nDense; i++) {
-      layer += linear(T, dK[i]!, dN[i]!, dW[i]!, dK[i]! * dN[i]!, T * dAct[i]!, T, gemmPeak);
-    }
-    if (E > 0) {
-      const routed = T * topK;
-      const active = E * -Math.expm1(routed * logMiss); // expected distinct experts hit
-      const perExpert = routed / active;
-      layer += linear(routed, guK, guN, active * guK * guN * wB, active * guK * guN, routed * (guK + guN) * actB, perExpert, gemmPeak);
-      layer += linear(routed, dnK, dnN, active * dnK * dnN * wB, active * dnK * dnN, routed * (dnK + dnN) * actB, perExpert, gemmPeak);
-    }
-    layer += streaming(T * ewBytesTok, ewKernels);
+    st[ACC_FLOPS] = 0; st[ACC_BYTES] = 0; st[ACC_COMPUTE] = 0; st[ACC_LAUNCH] = 0;
+    // MLA decompresses the cached latents of the prefill chunks' prior context (kv_b over those tokens)
+    const priorRaw = hasKvB ? b.prefillKvTokens - b.prefillTokens : 0;
+    const prior = priorRaw > 0 ? priorRaw : 0;
     const layerComm = 2 * allReduce(T * H * actB);
-
-    // scale the per-layer accumulators to all L layers (summed over the PP stages, which run in sequence)
-    let seconds = L * (layer + layerComm);
+    // ---- decoder layers on one TP rank, scaled to all L layers (summed over the PP stages) ----
+    let seconds: number;
+    if (moePlan === undefined || densePlan === undefined) {
+      const layer = layerTime((moePlan ?? densePlan)!, T, prior);
+      seconds = L * (layer + layerComm);
+      st[ACC_FLOPS] *= L; st[ACC_BYTES] *= L; st[ACC_COMPUTE] *= L; st[ACC_LAUNCH] *= L;
+    } else {
+      const layerD = layerTime(densePlan, T, prior);
+      const fD = st[ACC_FLOPS], bD = st[ACC_BYTES], cD = st[ACC_COMPUTE], lD = st[ACC_LAUNCH];
+      st[ACC_FLOPS] = 0; st[ACC_BYTES] = 0; st[ACC_COMPUTE] = 0; st[ACC_LAUNCH] = 0;
+      const layerM = layerTime(moePlan, T, prior);
+      seconds = Ld * (layerD + layerComm) + Lm * (layerM + layerComm);
+      st[ACC_FLOPS] = Ld * fD + Lm * st[ACC_FLOPS]; st[ACC_BYTES] = Ld * bD + Lm * st[ACC_BYTES];
+      st[ACC_COMPUTE] = Ld * cD + Lm * st[ACC_COMPUTE]; st[ACC_LAUNCH] = Ld * lD + Lm * st[ACC_LAUNCH];
+    }
     let comm = L * layerComm;
-    accFlops *= L; accBytes *= L; accCompute *= L; accLaunch *= L;
-    accLaunch += L * 2 * launch; // the attention kernels
+    st[ACC_LAUNCH] += L * 2 * launch; // the attention kernels
 
     // ---- once per step ----
     // embedding lookup (vocab-parallel: masked gather then all-reduce) and final norm over all tokens
@@ -268,7 +384,7 @@ export function createRooflineModel(opts: RooflineOptions): StepTimeModel {
       seconds += handoff;
       comm += handoff;
     }
-    otherComm = comm;
+    st[OTHER_COMM] = comm; // read by predict to fill StepCost
     return seconds + cpuSec;
   }
 
@@ -279,21 +395,21 @@ export function createRooflineModel(opts: RooflineOptions): StepTimeModel {
     const seqs = (b.prefillSeqs > 0 ? b.prefillSeqs : 0) + dSeq;
     const cpuSec = cpuBase + cpuPerSeq * seqs;
     if (!(T > 0)) {
-      accFlops = 0; accBytes = 0; accCompute = 0; accLaunch = 0;
+      st[ACC_FLOPS] = 0; st[ACC_BYTES] = 0; st[ACC_COMPUTE] = 0; st[ACC_LAUNCH] = 0;
       fill(cost, cpuSec, 0, cpuSec);
       return cpuSec;
     }
     const other = others(b, T, cpuSec);
-    const attn = attentionLayer(
+    const attn = attentionAll(
       b.prefillAttnPairs > 0 ? b.prefillAttnPairs : 0, pTok, b.prefillKvTokens > 0 ? b.prefillKvTokens : 0,
-      b.decodeContextTokens > 0 ? b.decodeContextTokens : 0, dSeq, T,
+      b.prefillSeqs > 0 ? b.prefillSeqs : 0, b.decodeContextTokens > 0 ? b.decodeContextTokens : 0, dSeq, T,
     );
-    const seconds = other + L * attn;
+    const seconds = other + attn;
     if (cost !== undefined) {
-      accFlops += L * attnFlopsAcc;
-      accBytes += L * attnBytesAcc;
-      accCompute += L * attnComputeAcc;
-      fill(cost, seconds, otherComm, cpuSec + accLaunch);
+      st[ACC_FLOPS] += st[ATTN_FLOPS_TOT];
+      st[ACC_BYTES] += st[ATTN_BYTES_TOT];
+      st[ACC_COMPUTE] += st[ATTN_COMPUTE_TOT];
+      fill(cost, seconds, st[OTHER_COMM], cpuSec + st[ACC_LAUNCH]);
     }
     return seconds;
   }
@@ -311,7 +427,7 @@ export function createRooflineModel(opts: RooflineOptions): StepTimeModel {
     const ctx0 = b.decodeContextTokens;
     let t = ends[0];
     for (let k = 1; k <= extra; k++) {
-      t += other + L * attentionLayer(0, 0, 0, ctx0 + k * dSeq, dSeq, T);
+      t += other + attentionAll(0, 0, 0, 0, ctx0 + k * dSeq, dSeq, T);
       ends[k] = t;
     }
   }

@@ -1,7 +1,9 @@
 /**
  * Text output for `servesim profiles list [kind]` and `servesim profiles show <id>`. Pure.
  */
-import { kvBytesPerToken, paramCount } from '../perf/model-math.ts';
+import {
+  activeParamCount, fullAttentionLayerCount, kvBytesPerToken, kvBytesPerTokenFullAttention, paramCount,
+} from '../perf/model-math.ts';
 import type { GpuProfile, ModelProfile } from './schema.ts';
 
 export type AnyProfile = GpuProfile | ModelProfile;
@@ -31,9 +33,14 @@ function gpuRow(g: GpuProfile): string[] {
 }
 
 function modelRow(m: ModelProfile): string[] {
+  const params = m.moe ? `${num(paramCount(m) / 1e9, 2)}B (${num(activeParamCount(m) / 1e9, 2)}B active)` : `${num(paramCount(m) / 1e9, 2)}B`;
+  const attn = m.attention === 'mla' ? `${m.numHeads} (mla)` : `${m.numHeads}/${m.numKvHeads} (${m.attention})`;
+  const sw = m.slidingWindow === undefined ? ''
+    : fullAttentionLayerCount(m) === 0 ? ` (all layers: ${m.slidingWindow.window}-token window)`
+      : ` + ${m.slidingWindow.window}-token window`;
   return [
-    m.id, m.name, `${num(paramCount(m) / 1e9, 2)}B`, String(m.layers), String(m.hiddenSize),
-    `${m.numHeads}/${m.numKvHeads} (${m.attention})`, num(m.maxContext), `${num(kvBytesPerToken(m, 'bf16') / 1024, 0)} KiB`,
+    m.id, m.name, params, String(m.layers), String(m.hiddenSize),
+    attn, num(m.maxContext), `${num(kvBytesPerTokenFullAttention(m, 'bf16') / 1024, 0)} KiB${sw}`,
   ];
 }
 
@@ -42,7 +49,7 @@ export function formatProfileList(kind: 'gpus' | 'models', profiles: ReadonlyArr
   if (kind === 'gpus') {
     const gpus = profiles.filter(isGpuProfile);
     const head = ['id', 'name', 'memory', 'mem BW', 'bf16 TFLOP/s', 'fp8 TFLOP/s', 'scale-up link (per dir.)', 'TDP', 'on-demand'];
-    return `GPUs (${gpus.length}) — dense peaks; memory as CUDA reports it\n` + table([head, ...gpus.map(gpuRow)]);
+    return `GPUs (${gpus.length}) — dense peaks; memory as the runtime (CUDA/ROCm) reports it\n` + table([head, ...gpus.map(gpuRow)]);
   }
   const models = profiles.filter((p): p is ModelProfile => !isGpuProfile(p));
   const head = ['id', 'name', 'params', 'layers', 'hidden', 'heads/kv', 'max ctx', 'KV/token bf16'];
@@ -102,12 +109,21 @@ export function formatProfile(profile: AnyProfile): string {
   lines.push('derived:');
   if (!isGpuProfile(profile)) {
     lines.push(`  parameters computed from the architecture: ${(paramCount(profile) / 1e9).toFixed(3)}B (published ${profile.paramsB}B)`);
-    lines.push(`  KV cache per token (bf16): ${(kvBytesPerToken(profile, 'bf16') / 1024).toFixed(0)} KiB`);
+    if (profile.moe) lines.push(`  active parameters per token (incl. embedding and LM head): ${(activeParamCount(profile) / 1e9).toFixed(3)}B`);
+    lines.push(`  KV cache per token (bf16): ${(kvBytesPerToken(profile, 'bf16') / 1024).toFixed(profile.mla ? 1 : 0)} KiB` +
+      (profile.mla ? ' (MLA latent, whole on every TP rank)' : ''));
+    if (profile.slidingWindow) {
+      lines.push(`  of which full-attention layers (grows with context): ${(kvBytesPerTokenFullAttention(profile, 'bf16') / 1024).toFixed(0)} KiB; ` +
+        `sliding layers keep at most ${profile.slidingWindow.window} tokens`);
+    }
   } else {
     const g = profile;
     const ridge = ((g.peakTflops.bf16 ?? g.peakTflops.fp16) * 1e12) / g.memoryBandwidthBytesPerSec;
     lines.push(`  memory bytes: ${formatValue(Math.round(g.memoryGiB * 2 ** 30))}`);
     lines.push(`  bf16 ridge point: ${ridge.toFixed(0)} FLOP/byte`);
+    lines.push(g.efficiencyTransferredFrom
+      ? `  efficiencies: uncalibrated, transferred from ${g.efficiencyTransferredFrom}`
+      : '  efficiencies: fitted to this GPU\'s microbenchmarks');
   }
   return lines.join('\n');
 }

@@ -31,7 +31,13 @@ export function profilesDir(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'profiles');
 }
 
-/** Sorted ids (file names without `.yaml`) of the profiles of one kind. */
+/**
+ * Files next to the profiles that are not profiles themselves: calibration outputs
+ * (`<gpu>.calibration.yaml`, written by `servesim calibrate`).
+ */
+const NOT_A_PROFILE_RE = /\.calibration\.ya?ml$/;
+
+/** Sorted ids (file names without `.yaml`) of the profiles of one kind (calibration files excluded). */
 export function listProfileIds(kind: ProfileKind): string[] {
   const dir = join(profilesDir(), kind);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
@@ -41,7 +47,7 @@ export function listProfileIds(kind: ProfileKind): string[] {
     });
   }
   return readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
+    .filter((f) => (f.endsWith('.yaml') || f.endsWith('.yml')) && !NOT_A_PROFILE_RE.test(f))
     .map((f) => f.replace(/\.ya?ml$/, ''))
     .sort();
 }

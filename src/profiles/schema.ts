@@ -28,7 +28,21 @@ export const PeakTflopsSchema = z.strictObject({
   int4: positive.optional(),
 });
 
-export const INTERCONNECT_KINDS = ['nvlink3', 'nvlink4', 'nvlink5', 'pcie3', 'pcie4', 'pcie5', 'pcie6'] as const;
+/**
+ * Scale-up link kinds: NVIDIA NVLink generations (through NVSwitch on SXM boards), AMD Infinity Fabric
+ * (`xgmi`, a fully connected point-to-point mesh on 8-GPU OAM boards) and plain PCIe (no GPU-GPU link:
+ * peer-to-peer traffic crosses the PCIe switch / root complex).
+ */
+export const INTERCONNECT_KINDS = ['nvlink3', 'nvlink4', 'nvlink5', 'xgmi', 'pcie3', 'pcie4', 'pcie5', 'pcie6'] as const;
+
+/** An optional NVLink bridge between a few PCIe cards (H100 PCIe, A100 PCIe): not assumed present. */
+export const NvlinkBridgeSchema = z.strictObject({
+  kind: z.enum(INTERCONNECT_KINDS),
+  /** Per direction. */
+  bandwidthBytesPerSec: positive,
+  /** GPUs one bridge joins (2 for H100 PCIe). */
+  maxGpus: z.number().int().min(2),
+});
 
 /**
  * Default efficiencies applied to spec-sheet peaks by the roofline model (see src/perf/efficiency.ts).
@@ -59,7 +73,10 @@ export const GpuProfileSchema = z.strictObject({
   name: z.string().min(1),
   vendor: z.string().min(1),
   architecture: z.string().min(1),
-  /** Device memory visible to CUDA (cudaMemGetInfo total / torch total_memory) in GiB (2^30 bytes). */
+  /**
+   * Device memory the runtime reports (cudaMemGetInfo / hipMemGetInfo total = torch total_memory) in GiB
+   * (2^30 bytes): what vLLM multiplies by gpu_memory_utilization.
+   */
   memoryGiB: positive,
   /** Marketing capacity in GB (10^9 bytes), for display only. */
   memoryMarketingGB: positive,
@@ -68,12 +85,27 @@ export const GpuProfileSchema = z.strictObject({
   memoryBandwidthBytesPerSec: positive,
   peakTflops: PeakTflopsSchema,
   l2Bytes: positiveInt,
+  /** Memory-side last-level cache beyond L2 (AMD Infinity Cache), bytes; absent when the GPU has none. */
+  lastLevelCacheBytes: positiveInt.optional(),
   /** Scale-up (GPU↔GPU) link of one GPU. Bandwidth is per direction. */
   interconnect: z.strictObject({
     kind: z.enum(INTERCONNECT_KINDS),
+    /**
+     * Per direction, all links of one GPU together (NVLink: the whole NVLink budget; xGMI: the sum of the
+     * peer links; PCIe: the slot).
+     */
     bandwidthBytesPerSec: positive,
     /** Per-hop latency of a small message (used ×2(TP−1) for a ring all-reduce). */
     latencySec: z.number().finite().nonnegative(),
+    /**
+     * Fully connected point-to-point mesh (AMD xGMI): number of peer links per GPU, each carrying
+     * bandwidthBytesPerSec / meshLinks. A TP group of n GPUs can use only n − 1 of them, so bandwidth
+     * at TP < meshLinks + 1 is proportionally lower (not applied by the roofline yet). Absent for switched
+     * fabrics (NVSwitch) and PCIe.
+     */
+    meshLinks: z.number().int().positive().optional(),
+    /** Optional NVLink bridge (PCIe cards only); the profile's link stays PCIe. */
+    bridge: NvlinkBridgeSchema.optional(),
   }),
   /** Host link (weight loading, KV swap). Bandwidth is per direction. */
   pcie: z.strictObject({
@@ -87,17 +119,59 @@ export const GpuProfileSchema = z.strictObject({
     purchaseUsd: positive,
   }),
   efficiency: GpuEfficiencySchema,
+  /**
+   * Id of the GPU profile whose measured (microbenchmarked) efficiencies these defaults were transferred
+   * from; absent when the efficiencies were fitted to this GPU's own measurements (h100-sxm, a100-80gb).
+   * Outputs should mark results on such GPUs as uncalibrated.
+   */
+  efficiencyTransferredFrom: profileId.optional(),
   sources: SourcesSchema,
 });
 
 export const MoeSchema = z.strictObject({
+  /** Routed experts per MoE layer (config: num_experts / n_routed_experts / num_local_experts). */
   experts: positiveInt,
+  /** Routed experts each token uses (num_experts_per_tok / experts_per_token). */
   topK: positiveInt,
+  /** Always-on shared experts per MoE layer (DeepSeek n_shared_experts), each of expertIntermediateSize. */
   sharedExperts: z.number().int().nonnegative(),
+  /** FFN inner size of one expert (moe_intermediate_size), per branch of the gated MLP. */
   expertIntermediateSize: positiveInt,
+  /**
+   * The first N decoder layers use a dense MLP of `intermediateSize` instead of experts (DeepSeek-V3
+   * first_k_dense_replace = 3). Absent = 0: every layer is an MoE layer.
+   */
+  firstDenseLayers: z.number().int().nonnegative().optional(),
 });
 
-export const ATTENTION_KINDS = ['mha', 'gqa', 'mqa'] as const;
+/**
+ * Multi-head latent attention (DeepSeek-V2/V3): K and V are compressed into one latent of kvLoraRank per
+ * token (plus a shared RoPE key of qkRopeHeadDim), which is what the KV cache stores.
+ */
+export const MlaSchema = z.strictObject({
+  /** Rank of the compressed KV latent (kv_lora_rank). */
+  kvLoraRank: positiveInt,
+  /** Rank of the compressed query (q_lora_rank); absent when queries are projected directly (V2-Lite). */
+  qLoraRank: positiveInt.optional(),
+  /** Decoupled RoPE part of each query/key head (qk_rope_head_dim); the key part is shared by all heads. */
+  qkRopeHeadDim: positiveInt,
+  /** Non-RoPE part of each query/key head (qk_nope_head_dim). */
+  qkNopeHeadDim: positiveInt,
+  /** Value head dim (v_head_dim). */
+  vHeadDim: positiveInt,
+});
+
+/**
+ * Sliding-window attention: `pattern` repeats over the decoder layers from layer 0, one letter per layer,
+ * S = sliding window of `window` tokens, F = full attention ("SF": gpt-oss alternates starting with a
+ * sliding layer; "S": every layer, Mistral-7B-v0.1 / Phi-3-mini-4k).
+ */
+export const SlidingWindowSchema = z.strictObject({
+  window: positiveInt,
+  pattern: z.string().regex(/^[SF]*S[SF]*$/, 'letters S (sliding) and F (full), at least one S'),
+});
+
+export const ATTENTION_KINDS = ['mha', 'gqa', 'mqa', 'mla'] as const;
 
 export const ModelProfileSchema = z
   .strictObject({
@@ -116,11 +190,22 @@ export const ModelProfileSchema = z
     /** SwiGLU-style gated MLP (gate + up projections) vs a plain two-matrix MLP. */
     gatedMlp: z.boolean(),
     tieWordEmbeddings: z.boolean(),
-    /** Bias on the Q, K and V projections (Qwen2). */
+    /** Bias on the Q, K and V projections (Qwen2, gpt-oss). */
     qkvBias: z.boolean().default(false),
+    /** RMSNorm on each query and key head before RoPE (Qwen3): 2 × headDim weights per layer. */
+    qkNorm: z.boolean().optional(),
+    /** Learned per-head attention-sink logits (gpt-oss): numHeads weights per layer; no KV-cache cost. */
+    attentionSinks: z.boolean().optional(),
     maxContext: positiveInt,
+    /**
+     * mha / gqa / mqa follow from numHeads and numKvHeads; mla (multi-head latent attention) needs the
+     * `mla` block, and then numKvHeads and headDim describe the decompressed heads (headDim = the query/key
+     * head dim qkNope + qkRope), not what the cache stores.
+     */
     attention: z.enum(ATTENTION_KINDS),
-    /** Parameter count in billions as published (model card / safetensors metadata). */
+    mla: MlaSchema.optional(),
+    slidingWindow: SlidingWindowSchema.optional(),
+    /** Parameter count in billions as published (model card / safetensors metadata). MoE: total. */
     paramsB: positive,
     moe: MoeSchema.optional(),
     sources: SourcesSchema,
@@ -130,14 +215,34 @@ export const ModelProfileSchema = z
       ctx.addIssue({ code: 'custom', path: ['numKvHeads'],
         message: `numKvHeads (${m.numKvHeads}) must divide numHeads (${m.numHeads})` });
     }
-    const kind = m.numKvHeads === m.numHeads ? 'mha' : m.numKvHeads === 1 ? 'mqa' : 'gqa';
-    if (kind !== m.attention) {
-      ctx.addIssue({ code: 'custom', path: ['attention'],
-        message: `attention is "${m.attention}" but ${m.numHeads} heads with ${m.numKvHeads} KV heads is "${kind}"` });
+    if (m.attention === 'mla') {
+      if (m.mla === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['mla'], message: 'attention "mla" needs an mla block (kvLoraRank, qkRopeHeadDim, qkNopeHeadDim, vHeadDim)' });
+      } else if (m.headDim !== m.mla.qkNopeHeadDim + m.mla.qkRopeHeadDim) {
+        ctx.addIssue({ code: 'custom', path: ['headDim'],
+          message: `headDim (${m.headDim}) must be qkNopeHeadDim + qkRopeHeadDim (${m.mla.qkNopeHeadDim + m.mla.qkRopeHeadDim}) for MLA` });
+      }
+    } else {
+      if (m.mla !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['mla'], message: `an mla block needs attention: mla (got "${m.attention}")` });
+      }
+      const kind = m.numKvHeads === m.numHeads ? 'mha' : m.numKvHeads === 1 ? 'mqa' : 'gqa';
+      if (kind !== m.attention) {
+        ctx.addIssue({ code: 'custom', path: ['attention'],
+          message: `attention is "${m.attention}" but ${m.numHeads} heads with ${m.numKvHeads} KV heads is "${kind}"` });
+      }
     }
     if (m.moe && m.moe.topK > m.moe.experts) {
       ctx.addIssue({ code: 'custom', path: ['moe', 'topK'],
         message: `topK (${m.moe.topK}) exceeds experts (${m.moe.experts})` });
+    }
+    if (m.moe?.firstDenseLayers !== undefined && m.moe.firstDenseLayers >= m.layers) {
+      ctx.addIssue({ code: 'custom', path: ['moe', 'firstDenseLayers'],
+        message: `firstDenseLayers (${m.moe.firstDenseLayers}) must be below layers (${m.layers})` });
+    }
+    if (m.slidingWindow && m.slidingWindow.pattern.length > m.layers) {
+      ctx.addIssue({ code: 'custom', path: ['slidingWindow', 'pattern'],
+        message: `pattern (${m.slidingWindow.pattern.length} letters) is longer than the ${m.layers} layers` });
     }
   });
 
@@ -148,4 +253,7 @@ export type ModelProfile = z.infer<typeof ModelProfileSchema>;
 /** What a caller may write by hand (qkvBias optional). */
 export type ModelProfileInput = z.input<typeof ModelProfileSchema>;
 export type MoeConfig = z.infer<typeof MoeSchema>;
+export type MlaConfig = z.infer<typeof MlaSchema>;
+export type SlidingWindowConfig = z.infer<typeof SlidingWindowSchema>;
+export type AttentionKind = (typeof ATTENTION_KINDS)[number];
 export type InterconnectKind = (typeof INTERCONNECT_KINDS)[number];
