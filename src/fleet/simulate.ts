@@ -70,7 +70,7 @@ export function singlePoolInput(s: SimpleFleetInput): FleetInput {
   return {
     pools: [{
       name: 'default', role: 'mixed', engine: s.engine, kvBlocks: s.kvBlocks, perf: s.perf, gpusPerReplica: 1,
-      gpuHourUsd: 0, weightBytesPerGpu: 0, kvBytesPerToken: 0, provisioning: { kind: 'static', replicas: s.replicas },
+      gpuHourUsd: 0, weightBytesPerGpu: 0, kvTransferBytes: () => 0, provisioning: { kind: 'static', replicas: s.replicas },
       coldStart: { acquisitionSec: 0, loadBandwidthBytesPerSec: Infinity, warmupSec: 0 }, weight: 1, migrateOnDrain: false,
     }],
     router: s.router, routerStalenessSec: 0, queuePolicy: 'fcfs', priorityPreemption: false,
@@ -340,7 +340,7 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
   /** A prefill replica finished a prompt: send its KV over the link, then hand it to a decode replica. */
   function onPrefilled(s: Seq, from: Replica): void {
     const link = input.link!;
-    const bytes = s.kvTokens * pools[from.pool].kvBytesPerToken;
+    const bytes = pools[from.pool].kvTransferBytes(s.kvTokens);
     const start = Math.max(sim.now, linkFreeAt[from.index] ?? 0);
     const wire = bytes / link.bandwidthBytesPerSec;
     linkFreeAt[from.index] = start + wire;

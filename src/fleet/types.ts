@@ -63,8 +63,8 @@ export interface PoolInput {
   gpuHourUsd: number;
   /** Weight bytes each GPU loads at a cold start. */
   weightBytesPerGpu: number;
-  /** KV bytes per token of the whole replica (disaggregated transfer size). */
-  kvBytesPerToken: number;
+  /** KV bytes of a sequence's context (what a disaggregated hand-off sends; sliding-window layers capped). */
+  kvTransferBytes(contextTokens: number): number;
   provisioning: ProvisioningSpec;
   coldStart: ColdStartSpec;
   /** Routing weight (`router: weighted`). */

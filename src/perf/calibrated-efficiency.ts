@@ -15,7 +15,8 @@
  * roofline.ts): `elementwiseMemory` for the lumped elementwise term and `sendRecv` for pipeline hand-offs,
  * plus the fitted per-hop collective latency and CPU overhead, which the factory passes to the roofline.
  */
-import { evalLogCurve, toLogCurve, type LogCurve } from '../calibrate/curve.ts';
+import { toLogCurve } from '../calibrate/curve.ts';
+import { fastCurve } from '../calibrate/fast-curve.ts';
 import type { Calibration } from '../calibrate/calibration-schema.ts';
 import type { GpuProfile } from '../profiles/schema.ts';
 import type { EfficiencyModel } from './efficiency.ts';
@@ -70,15 +71,25 @@ export function createCalibratedEfficiency(opts: CalibratedEfficiencyOptions): C
   const own = cal.gpu === gpu.id;
   // rescale fractions when this GPU's own profile peaks changed since the calibration (times stay as measured)
   const ratio = (calPeak: number, now: number | undefined) => (own && now !== undefined && now > 0 ? calPeak / now : 1);
-  const sGemm = ratio(cal.peaks.gemmFlopsPerSec, peakFor(gpu, cal.peaks.gemmDtype) ?? peakFor(gpu, 'bf16') ?? gpu.peakTflops.fp16 * 1e12);
-  const sAttn = ratio(cal.peaks.attentionFlopsPerSec, peakFor(gpu, 'bf16') ?? gpu.peakTflops.fp16 * 1e12);
-  const sMem = ratio(cal.peaks.memoryBytesPerSec, gpu.memoryBandwidthBytesPerSec);
-  const sLink = ratio(cal.peaks.linkBytesPerSec, gpu.interconnect.bandwidthBytesPerSec);
+  // A transferred calibration keeps the source's curve *shapes* but is rescaled to the target's own
+  // documented best-case efficiencies (its profile, e.g. measured maximum achievable matmul FLOPS), so an
+  // MI300X does not inherit H100's 78% GEMM efficiency on its own peak.
+  const maxEff = (effs: readonly number[]) => effs.reduce((a, x) => (x > a ? x : a), 0);
+  const transfer = (target: number, sourceMax: number) => (!own && sourceMax > 0 ? target / sourceMax : 1);
+  const sGemm = ratio(cal.peaks.gemmFlopsPerSec, peakFor(gpu, cal.peaks.gemmDtype) ?? peakFor(gpu, 'bf16') ?? gpu.peakTflops.fp16 * 1e12)
+    * transfer(gpu.efficiency.gemmComputeMax, maxEff(cal.gemm.shapes.flatMap((x) => x.curve.eff)));
+  const sAttn = ratio(cal.peaks.attentionFlopsPerSec, peakFor(gpu, 'bf16') ?? gpu.peakTflops.fp16 * 1e12)
+    * transfer(gpu.efficiency.attentionComputeMax, maxEff(cal.attention.compute.eff));
+  const sMem = ratio(cal.peaks.memoryBytesPerSec, gpu.memoryBandwidthBytesPerSec)
+    * transfer(gpu.efficiency.memoryBw, maxEff(cal.memory.eff));
+  const sLink = ratio(cal.peaks.linkBytesPerSec, gpu.interconnect.bandwidthBytesPerSec)
+    * transfer(gpu.efficiency.interconnect, maxEff(nearestBy(cal.interconnect.allReduce, (a) => a.gpus, Math.max(2, tp))!.curve.eff));
 
-  const shapes = cal.gemm.shapes.map((s) => ({ k: s.k, n: s.n, curve: toLogCurve(s.curve) }));
-  const shapeCache = new Map<number, LogCurve>();
+  // Curves are evaluated through tables (fastCurve): no log/exp in the simulator's hot loop.
+  const shapes = cal.gemm.shapes.map((s) => ({ k: s.k, n: s.n, curve: fastCurve(toLogCurve(s.curve)) }));
+  const shapeCache = new Map<number, (x: number) => number>();
   for (const s of shapes) shapeCache.set(s.k * SHAPE_KEY + s.n, s.curve);
-  function resolveShape(k: number, n: number): LogCurve {
+  function resolveShape(k: number, n: number): (x: number) => number {
     let best = shapes[0]!.curve;
     let d = Infinity;
     const lk = Math.log(k), ln = Math.log(n);
@@ -90,28 +101,28 @@ export function createCalibratedEfficiency(opts: CalibratedEfficiencyOptions): C
     return best;
   }
 
-  const memory = toLogCurve(cal.memory);
-  const elementwise = toLogCurve(cal.elementwise);
-  const attnCompute = toLogCurve(cal.attention.compute);
-  const attnMemory = toLogCurve(cal.attention.memory);
+  const memory = fastCurve(toLogCurve(cal.memory));
+  const elementwise = fastCurve(toLogCurve(cal.elementwise));
+  const attnCompute = fastCurve(toLogCurve(cal.attention.compute));
+  const attnMemory = fastCurve(toLogCurve(cal.attention.memory));
   const ar = nearestBy(cal.interconnect.allReduce, (a) => a.gpus, Math.max(2, tp))!;
-  const link = toLogCurve(ar.curve);
+  const link = fastCurve(toLogCurve(ar.curve));
   const sr = cal.interconnect.sendRecv;
-  const p2p = sr ? toLogCurve(sr.curve) : link;
+  const p2p = sr ? fastCurve(toLogCurve(sr.curve)) : link;
   const cpuLine = nearestBy(cal.cpuOverhead.byTp, (c) => c.tp, tp) ?? cal.cpuOverhead;
   const blend = cal.gemm.blend === 'max' ? Infinity : cal.gemm.blend;
 
   return {
     gemmCompute(tokens: number, k: number, n: number): number {
       const c = shapeCache.get(k * SHAPE_KEY + n) ?? resolveShape(k, n);
-      return sGemm * evalLogCurve(c, tokens);
+      return sGemm * c(tokens);
     },
-    memory: (bytes: number) => sMem * evalLogCurve(memory, bytes),
-    attentionCompute: (a: number) => sAttn * evalLogCurve(attnCompute, a > 1 ? a : 1),
-    attentionMemory: (bytes: number) => sMem * evalLogCurve(attnMemory, bytes),
-    interconnect: (bytes: number) => sLink * evalLogCurve(link, bytes),
-    elementwiseMemory: (bytes: number) => sMem * evalLogCurve(elementwise, bytes),
-    sendRecv: (bytes: number) => sLink * evalLogCurve(p2p, bytes),
+    memory: (bytes: number) => sMem * memory(bytes),
+    attentionCompute: (a: number) => sAttn * attnCompute(a > 1 ? a : 1),
+    attentionMemory: (bytes: number) => sMem * attnMemory(bytes),
+    interconnect: (bytes: number) => sLink * link(bytes),
+    elementwiseMemory: (bytes: number) => sMem * elementwise(bytes),
+    sendRecv: (bytes: number) => sLink * p2p(bytes),
     launchOverheadSec: cal.launchOverheadSec,
     gemmBlendExponent: blend,
     interconnectLatencySec: ar.latencySec,

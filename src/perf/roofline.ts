@@ -388,6 +388,26 @@ export function createRooflineModel(opts: RooflineOptions): StepTimeModel {
     return seconds + cpuSec;
   }
 
+  /**
+   * `others` memoised by (tokens, logit rows) when no cost breakdown is asked for and no MLA prior context
+   * is involved: decode-heavy runs repeat the same batch sizes, and the GEMM/efficiency lookups dominate.
+   * Bit-identical: the cached part is exactly what `others` computes before adding the CPU term.
+   */
+  const CACHE_SLOTS = 1 << 14; // direct-mapped, typed arrays: lookups and fills allocate nothing
+  const cacheKey = new Float64Array(CACHE_SLOTS).fill(-1);
+  const cacheVal = new Float64Array(CACHE_SLOTS);
+  function othersCached(b: BatchShape, T: number, cpuSec: number): number {
+    const m = b.logitSeqs > 0 ? (b.logitSeqs < T ? b.logitSeqs : T) : 0;
+    if (hasKvB && b.prefillKvTokens > b.prefillTokens) return others(b, T, cpuSec);
+    const key = T * 1048576 + m;
+    const slot = (Math.imul(T, 0x9e3779b1) ^ Math.imul(m, 0x85ebca6b)) >>> 18;
+    if (cacheKey[slot] !== key) {
+      cacheVal[slot] = others(b, T, 0);
+      cacheKey[slot] = key;
+    }
+    return cacheVal[slot] + cpuSec;
+  }
+
   function predict(b: BatchShape, cost?: StepCost): number {
     const pTok = b.prefillTokens > 0 ? b.prefillTokens : 0;
     const dSeq = b.decodeSeqs > 0 ? b.decodeSeqs : 0;
@@ -399,7 +419,7 @@ export function createRooflineModel(opts: RooflineOptions): StepTimeModel {
       fill(cost, cpuSec, 0, cpuSec);
       return cpuSec;
     }
-    const other = others(b, T, cpuSec);
+    const other = cost === undefined ? othersCached(b, T, cpuSec) : others(b, T, cpuSec);
     const attn = attentionAll(
       b.prefillAttnPairs > 0 ? b.prefillAttnPairs : 0, pTok, b.prefillKvTokens > 0 ? b.prefillKvTokens : 0,
       b.prefillSeqs > 0 ? b.prefillSeqs : 0, b.decodeContextTokens > 0 ? b.decodeContextTokens : 0, dSeq, T,
@@ -423,7 +443,7 @@ export function createRooflineModel(opts: RooflineOptions): StepTimeModel {
     const dSeq = b.decodeSeqs;
     const T = dSeq;
     const cpuSec = cpuBase + cpuPerSeq * dSeq;
-    const other = others(b, T, cpuSec);
+    const other = othersCached(b, T, cpuSec);
     const ctx0 = b.decodeContextTokens;
     let t = ends[0];
     for (let k = 1; k <= extra; k++) {

@@ -4,7 +4,8 @@ import type { EngineConfig } from '../engine/config.ts';
 import type { PrecisionConfig, Precision, Parallelism } from '../perf/precision.ts';
 import type { StepTimeModel } from '../perf/types.ts';
 import { createStepTimeModel } from '../perf/create.ts';
-import { kvBytesPerToken } from '../perf/model-math.ts';
+import { kvBytesPerToken, kvBytesForContext } from '../perf/model-math.ts';
+import { precisionNotes } from '../perf/compute-precision.ts';
 import { kvCapacity } from '../memory/capacity.ts';
 import type { KvCapacity } from '../memory/capacity.ts';
 import { buildWorkload } from '../workload/build.ts';
@@ -114,6 +115,7 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
       maxBatchedTokens: s.engine.maxBatchedTokens,
       maxNumSeqs: s.engine.maxNumSeqs,
     });
+    for (const n of precisionNotes(gpu, precision)) if (!notes.includes(n)) notes.push(n);
     const pm = createStepTimeModel({
       kind: s.perfModel, gpu, model, precision, parallelism: par, tableFallback: s.tableFallback,
     });
@@ -233,7 +235,8 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
   const fleetInput: ResolvedScenario['fleetInput'] = (opts = {}) => ({
     pools: pools.map((p): PoolInput => ({
       name: p.name, role: p.role, engine, kvBlocks: p.capacity.numBlocks, perf: p.perf, gpusPerReplica: p.gpusPerReplica,
-      gpuHourUsd: p.gpuHourUsd, weightBytesPerGpu: p.capacity.weightBytesPerGpu, kvBytesPerToken: p.kvBytesPerToken,
+      gpuHourUsd: p.gpuHourUsd, weightBytesPerGpu: p.capacity.weightBytesPerGpu,
+      kvTransferBytes: (tokens: number) => kvBytesForContext(model, precision.kvCache, tokens),
       provisioning: provisioning(p), coldStart: s.fleet.coldStart, weight: p.weight, migrateOnDrain: s.fleet.migrateOnDrain,
     })),
     router: routerKind,
