@@ -71,6 +71,30 @@ workload:
     check: (r) => r.wallSec < 30,
   },
   {
+    id: 'fleet',
+    goal: '1,000,000 requests, 2 tenants (WFQ), reactive autoscaling 32–64 replicas, power-of-two routing: < 30 s wall',
+    yaml: `
+name: bench-1m-fleet
+model: llama-3.1-8b
+gpu: h100-sxm
+engine: { scheduler: chunked-prefill, queuePolicy: wfq }
+router: power-of-two
+fleet:
+  provisioning: { kind: reactive, minReplicas: 32, maxReplicas: 64, metric: queue-depth, scaleUpThreshold: 2, scaleDownThreshold: 0.5, windowSec: 60, evaluationIntervalSec: 15, cooldownSec: 60 }
+tenants:
+  - name: chat
+    weight: 2
+    arrivals: { kind: poisson, ratePerSec: 300 }
+    lengths: { input: { kind: lognormal, mean: 600, p99: 3000 }, output: { kind: lognormal, mean: 150, p99: 800 } }
+    requests: 750000
+  - name: batch
+    arrivals: { kind: gamma, ratePerSec: 100, cv: 3 }
+    lengths: { input: { kind: lognormal, mean: 1500, p99: 6000 }, output: { kind: fixed, value: 100 } }
+    requests: 250000
+`,
+    check: (r) => r.wallSec < 30,
+  },
+  {
     id: 'stream',
     goal: '10,000,000-request stream (128 replicas): peak RSS < 1 GiB',
     yaml: `

@@ -376,7 +376,6 @@ export class Replica {
     for (let i = 0; i < this.batchN; i++) {
       const s = batchSeqs[i];
       const chunk = batchChunks[i];
-      this.waiting.onServed(s.tenant, chunk);
       if (multi) this.tenantTokens[s.tenant] += chunk;
       const wasPrefill = s.kvTokens < s.promptLen;
       if (wasPrefill) this.pendingPrefillTokens -= chunk;
@@ -414,7 +413,11 @@ export class Replica {
         for (let t = 0; t < this.tenantGap.length; t++) if (this.tenantGap[t] > 0) sink.tenants[t].onItl(t1 - prevEnd, this.tenantGap[t]);
       }
     }
-    if (multi) this.attributeGpuTime(this.stepSec, this.tenantTokens);
+    if (multi) {
+      // Service accounting (WFQ counters) once per tenant per step; single-tenant queues ignore it.
+      for (let t = 0; t < this.tenantTokens.length; t++) if (this.tenantTokens[t] > 0) this.waiting.onServed(t, this.tenantTokens[t]);
+      this.attributeGpuTime(this.stepSec, this.tenantTokens);
+    }
     if (this.recorder) this.recorder.record(this, t1);
     if (this.fusedExtra > 0) anyFinished = this.applyFusedSteps() || anyFinished;
     if (anyFinished) {
@@ -476,7 +479,6 @@ export class Replica {
       s.kvTokens += extra;
       s.generated += extra;
       s.lastTokenSec = end;
-      this.waiting.onServed(s.tenant, extra);
       if (multi) this.tenantTokens[s.tenant]++;
       if (!this.grow(s, s.kvTokens)) throw new Error('invariant: fused decode run outgrew the KV cache');
       if (s.generated >= s.req.outputTokens) {
@@ -488,7 +490,10 @@ export class Replica {
     if (multi) {
       for (let t = 0; t < this.tenantTokens.length; t++) {
         const c = this.tenantTokens[t];
-        if (c > 0) for (let k = 1; k <= extra; k++) sink.tenants[t].onItl(ends[k] - ends[k - 1], c);
+        if (c > 0) {
+          this.waiting.onServed(t, c * extra);
+          for (let k = 1; k <= extra; k++) sink.tenants[t].onItl(ends[k] - ends[k - 1], c);
+        }
       }
       this.attributeGpuTime(end - ends[0], this.tenantTokens);
     }
