@@ -3,7 +3,7 @@
  * calibration and table files under the profiles directory. The parsing is in the pure modules.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../errors/user-error.ts';
 import { profilesDir } from '../profiles/fs.ts';
 import { parseHarnessResult } from './harness.ts';
@@ -139,11 +139,14 @@ export interface CalibrationDataSource {
 
 /** Reads from the repository's profiles/ (or $SERVESIM_PROFILES), like src/profiles/fs.ts. */
 export function fsCalibrationSource(dir: string = profilesDir()): CalibrationDataSource {
+  // File names in reports are relative to the profiles directory's parent ("profiles/calibration/…"), so
+  // that outputs are byte-identical wherever the checkout lives.
+  const shown = (f: string) => relative(dirname(dir), f).split(sep).join('/');
   return {
     calibration(gpuId: string): ProfileFile | undefined {
       for (const ext of ['yaml', 'yml', 'json']) {
         const f = join(dir, 'calibration', `${gpuId}.${ext}`);
-        if (existsSync(f)) return { file: f, text: readFileSync(f, 'utf8') };
+        if (existsSync(f)) return { file: shown(f), text: readFileSync(f, 'utf8') };
       }
       return undefined;
     },
@@ -151,7 +154,7 @@ export function fsCalibrationSource(dir: string = profilesDir()): CalibrationDat
       const d = join(dir, 'tables', gpuId);
       if (!isDir(d)) return [];
       return readdirSync(d).filter((f) => /\.(ya?ml|json)$/.test(f)).sort()
-        .map((f) => ({ file: join(d, f), text: readFileSync(join(d, f), 'utf8') }));
+        .map((f) => ({ file: shown(join(d, f)), text: readFileSync(join(d, f), 'utf8') }));
     },
   };
 }

@@ -185,7 +185,9 @@ describe('calibrated models stay allocation-free in predict', () => {
             b.prefillSeqs = i & 1;
             b.prefillAttnPairs = i & 1 ? 512 * (1000 + 256.5) : 0;
             b.prefillKvTokens = i & 1 ? 1512 : 0;
-            sum += m.name === 'table' ? m.predict(b) : m.predict(b, c);
+            // The simulator's hot path calls predict without a cost breakdown (only --out asks for one).
+            sum += m.predict(b);
+            if ((i & 15) === 0 && m.name !== 'table') sum += m.predict(b, c) * 0;
           }
         };
         run(50_000);
@@ -194,7 +196,8 @@ describe('calibrated models stay allocation-free in predict', () => {
         run(500_000);
         await new Promise((res) => setTimeout(res, 20));
         expect(Number.isFinite(sum)).toBe(true);
-        expect(gcs - before).toBeLessThan(20);
+        // 500k hot-path calls: a handful of scavenges at most (a 16-byte allocation per call would be ~8).
+        expect(gcs - before).toBeLessThan(8);
       }
     } finally {
       obs.disconnect();
