@@ -2,6 +2,7 @@
  * GPU operations of the WebGPU harness: each builds its buffers and pipeline once, encodes any number of
  * back-to-back executions, and can read its output back for checking.
  */
+import type { AttentionShape } from '../common/flops.ts';
 import type { GpuContext } from './device.ts';
 import {
   ATTENTION_WORKGROUP, MATMUL_TILE, STREAM_WORKGROUP,
@@ -175,15 +176,8 @@ export function makeBufferCopy(ctx: GpuContext, bytes: number, init?: Float32Arr
   };
 }
 
-export interface AttentionOpShape {
-  batch: number;
-  queryTokens: number;
-  contextTokens: number;
-  numHeads: number;
-  numKvHeads: number;
-  headDim: number;
-  causal: boolean;
-}
+/** The attention call shape (one definition, in harness/common/flops.ts). */
+export type AttentionOpShape = AttentionShape;
 
 /** Attention with the layouts of kernels.ts (f32). */
 export function makeAttention(

@@ -1,4 +1,5 @@
 /** CPU references and number conversions for checking the WebGPU kernels. Pure. */
+import type { AttentionShape } from '../common/flops.ts';
 
 /** C[M×N] = A[M×K] · Bᵀ, B stored N × K, accumulated in float64. */
 export function matmulRef(a: Float32Array, b: Float32Array, m: number, n: number, k: number): Float32Array {
@@ -24,15 +25,8 @@ export function gemvRef(w: Float32Array, x: Float32Array, n: number, k: number):
   return y;
 }
 
-export interface AttentionRefShape {
-  batch: number;
-  queryTokens: number;
-  contextTokens: number;
-  numHeads: number;
-  numKvHeads: number;
-  headDim: number;
-  causal: boolean;
-}
+/** The attention call shape (one definition, in harness/common/flops.ts). */
+export type AttentionRefShape = AttentionShape;
 
 /** Softmax(Q·Kᵀ/√D)·V with the layouts of kernels.ts, computed the textbook way (two passes, float64). */
 export function attentionRef(q: Float32Array, k: Float32Array, v: Float32Array, s: AttentionRefShape): Float32Array {

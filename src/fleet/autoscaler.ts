@@ -188,11 +188,14 @@ export class Autoscaler {
     if (prov.kind === 'reactive' && prov.metric === 'ttft-p99') this.state[p].ttft.push({ t: now, v: ttftSec });
   }
 
-  /** Requests are waiting for capacity in `pools`: serverless pools start a replica if none is starting. */
+  /**
+   * Requests are waiting for capacity in `pools` (no replica ready): serverless pools, and reactive pools
+   * scaled to zero (their load metrics see no replica to measure), start a replica if none is starting.
+   */
   onPending(pools: readonly number[], _now: number): void {
     for (const p of pools) {
       const prov = this.pools[p].provisioning;
-      if (prov.kind !== 'serverless') continue;
+      if (prov.kind !== 'serverless' && prov.kind !== 'reactive') continue;
       const starting = this.host.replicas.some((r) => r.pool === p && r.state === 'starting');
       if (!starting && this.held(p) < prov.maxReplicas) this.host.add(p);
       return;

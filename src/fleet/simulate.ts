@@ -63,6 +63,8 @@ const EV_SNAPSHOT = 9;
 const EV_RETRY_GATE = 10;
 const EV_IDLE_CHECK = 11;
 const EV_SCHEDULED = 12;
+/** Simulated seconds without progress after which requests held for capacity are rejected. */
+const STALL_SEC = 86_400;
 /** Kicks run after every other event at the same instant, so simultaneous arrivals share a batch. */
 const PRIO_KICK = 1;
 
@@ -131,10 +133,28 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
 
   /** Time of the last event that did work: the run's end (timers firing after the traffic is done don't count). */
   let endSec = 0;
+  /** Time of the last non-timer event (arrivals, steps, readiness, transfers). */
+  let lastProgressSec = 0;
   const sim: Simulator = new Simulator((kind, target, data) => {
     // Timers and failure/repair cycles stop once the traffic is done (they would otherwise run forever).
+    const timer = kind === EV_AUTOSCALE || kind === EV_SCHEDULED || kind === EV_SNAPSHOT || kind === EV_IDLE_CHECK
+      || kind === EV_FAILURE || kind === EV_REPAIR;
     if (kind >= EV_READY && kind !== EV_TRANSFER_DONE && kind !== EV_RETRY_GATE) {
       if (!activeWork()) return;
+    }
+    if (timer) {
+      // Requests held for capacity that no policy will ever provide (e.g. a schedule at zero replicas):
+      // after a simulated day without progress they are rejected instead of waiting forever.
+      if (sim.now - lastProgressSec > STALL_SEC && (pending.length > 0 || pendingDecode.length > 0)) {
+        for (const q of [pending, pendingDecode]) {
+          for (const s of q.splice(0)) {
+            sink.onReject(sim.now, 'no-capacity', s.tenant);
+            left(s.req);
+          }
+        }
+      }
+    } else {
+      lastProgressSec = sim.now;
     }
     endSec = sim.now;
     switch (kind) {
