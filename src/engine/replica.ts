@@ -371,7 +371,6 @@ export class Replica {
     const t1 = this.fusedEnds[0]; // end of the run's first step (= nowSec unless decode steps were fused)
     let sameGapCount = 0;
     let anyFinished = false;
-    let handoffs = 0;
     if (multi) { this.tenantGap.fill(0); this.tenantTokens.fill(0); }
     for (let i = 0; i < this.batchN; i++) {
       const s = batchSeqs[i];
@@ -403,7 +402,6 @@ export class Replica {
       } else if (wasPrefill && this.role === 'prefill') {
         this.finished.push(s); // leaves for a decode replica
         s.handoff = true;
-        handoffs++;
         anyFinished = true;
       }
     }
@@ -442,7 +440,6 @@ export class Replica {
       }
       run.length = w;
     }
-    void handoffs;
     this.lastStepEndSec = nowSec;
     this.busy = false;
   }

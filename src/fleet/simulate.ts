@@ -299,7 +299,7 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
   function route(req: Request): void {
     const cands = candidates();
     if (cands.length === 0) {
-      holdForCapacity(new SeqHolder(req));
+      holdForCapacity(req);
       return;
     }
     const r = cands[router.pick(cands, req, load)];
@@ -314,15 +314,15 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
   }
 
   /** A request or sequence that found no ready replica waits for one; serverless pools start one. */
-  function holdForCapacity(h: SeqHolder): void {
+  function holdForCapacity(req: Request): void {
     if (!autoscaler.canEverServe(entryPools)) {
-      sink.onReject(sim.now, 'no-capacity', h.req.tenant ?? 0);
-      left(h.req);
+      sink.onReject(sim.now, 'no-capacity', req.tenant ?? 0);
+      left(req);
       return;
     }
-    pending.push(h.asSeq(sim.now));
+    pending.push(new SeqClass(req, -1, sim.now));
     coldStartsWaitedOn++;
-    sink.count('waitedOnColdStart', h.req.tenant ?? 0);
+    sink.count('waitedOnColdStart', req.tenant ?? 0);
     autoscaler.onPending(entryPools, sim.now);
   }
 
@@ -615,18 +615,6 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
   timeline.coldStarts = coldStartSec;
   timeline.requestsWaitedOnColdStart = coldStartsWaitedOn;
   return { metrics, sink, steps, replicas, endSec, events, timeline, input };
-}
-
-/** Wraps a request that has no sequence yet (held before routing). */
-class SeqHolder {
-  constructor(readonly req: Request) {}
-  asSeq(nowSec: number): Seq {
-    return makeSeq(this.req, nowSec);
-  }
-}
-
-function makeSeq(req: Request, nowSec: number): Seq {
-  return new SeqClass(req, -1, nowSec);
 }
 
 export type { RejectReason };

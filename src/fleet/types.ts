@@ -2,20 +2,11 @@ import type { EngineConfig } from '../engine/config.ts';
 import type { QueuePolicy } from '../engine/wait-queue.ts';
 import type { ReplicaRole } from '../engine/replica.ts';
 import type { StepTimeModel } from '../perf/types.ts';
-import type { Lengths, RequestSource } from '../workload/types.ts';
+import type { Workload } from '../workload/build.ts';
 import type { RouterKind } from './router.ts';
 
-/** What drives the fleet: an open stream of timed requests, or a closed loop of users. */
-export type FleetWorkload =
-  | { kind: 'open'; source: RequestSource }
-  | {
-    kind: 'closed';
-    concurrency: number;
-    thinkTimeSec: number;
-    lengths: () => Lengths;
-    maxRequests: number;
-    durationSec: number;
-  };
+/** What drives the fleet: an open stream of timed requests, or a closed loop of users (see workload/build). */
+export type FleetWorkload = Workload;
 
 /** How many replicas a pool holds over time. */
 export type ProvisioningSpec =
