@@ -109,6 +109,9 @@ export const TenantSchema = z
     for (const p of workloadProblems(t)) {
       ctx.addIssue({ code: 'custom', path: p.path, message: `${p.message} — ${p.fix}` });
     }
+    if (t.trace?.tenantColumn !== undefined && t.arrivals.kind !== 'trace') {
+      ctx.addIssue({ code: 'custom', path: ['trace', 'tenantColumn'], message: "a tenant column selects this tenant's rows of a shared trace: use arrivals: { kind: trace }" });
+    }
   });
 
 export const PoolSchema = z.strictObject({

@@ -195,7 +195,12 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
       if (s.tenants && workload.kind === 'open') {
         const src = workload.source;
         const pr = t.priority;
-        return { tenant: i, workload: { kind: 'open' as const, source: { next: () => tagged(src.next(), i, pr) } } };
+        // A shared multi-tenant trace: this tenant keeps the rows whose tenant column names it (times stay
+        // on the file's clock, so tenants reading the same file stay aligned).
+        const mine = t.trace?.tenantColumn !== undefined
+          ? () => { for (let r = src.next(); r; r = src.next()) if (r.tag === t.name) return r; return null; }
+          : () => src.next();
+        return { tenant: i, workload: { kind: 'open' as const, source: { next: () => tagged(mine(), i, pr) } } };
       }
       if (s.tenants && workload.kind === 'closed') {
         const lengths = workload.lengths;

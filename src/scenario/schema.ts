@@ -96,6 +96,9 @@ export const ScenarioSchema = z.strictObject({
   if (s.workload && s.tenants) {
     ctx.addIssue({ code: 'custom', path: ['tenants'], message: "tenants bring their own traffic, which replaces workload's — remove workload or move it into a tenant" });
   }
+  if (s.workload?.trace?.tenantColumn !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['workload', 'trace', 'tenantColumn'], message: 'tenantColumn splits a trace among tenants: list them under tenants, each with this trace' });
+  }
   if (!s.gpu && !s.pools) {
     ctx.addIssue({ code: 'custom', path: ['gpu'], message: 'gpu is required (or give pools with their own gpu)' });
   }

@@ -97,6 +97,7 @@ export function buildWorkload(cfg: WorkloadConfig, opts: BuildWorkloadOptions): 
         readTrace(trace.format, opts.openLines(opts.resolvePath(trace.path)), {
           timeScale: trace.timeScale,
           timeScaleKey: `${prefix}.trace.timeScale`,
+          tagColumn: trace.tenantColumn,
         })
     : null;
 

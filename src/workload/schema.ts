@@ -105,6 +105,10 @@ export const TraceSchema = z.strictObject({
   path: z.string().min(1, { error: 'path must name a trace file' }),
   format: z.enum(TRACE_FORMATS, { error: `format must be one of ${TRACE_FORMATS.join(', ')}` }),
   timeScale: positive('timeScale', '0.5 replays the trace at twice the rate').default(1),
+  tenantColumn: z.string().min(1).optional(),
+}).refine((t) => t.tenantColumn === undefined || t.format === 'splitwise', {
+  path: ['tenantColumn'],
+  error: 'tenantColumn needs a CSV trace with named columns (format: splitwise)',
 });
 
 /** A problem that involves several keys of the workload section. */

@@ -21,6 +21,8 @@ export interface Request {
   tenant?: number;
   /** Priority class of the request (lower is served first; absent: 0). */
   priority?: number;
+  /** Raw value of a trace's tag column (`trace.tenantColumn`), e.g. the tenant name. */
+  tag?: string;
 }
 
 /** A lazy, pull-based stream of requests in non-decreasing arrival order. `null` when exhausted. */

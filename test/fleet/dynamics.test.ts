@@ -343,3 +343,27 @@ workload:
     expect(res.nPlusOne!.replicas).toBeGreaterThanOrEqual(n + 2);
   }, 60_000);
 });
+
+describe('multi-tenant traces', () => {
+  it('a tenant column splits one trace among tenants on the file’s clock', () => {
+    const trace = path.join(repo, 'test/fixtures/traces/splitwise-tenants.csv');
+    const yaml = `
+name: mt
+model: llama-3.1-8b
+gpu: h100-sxm
+engine: { queuePolicy: wfq }
+tenants:
+  - { name: chat, arrivals: { kind: trace }, trace: { path: ${trace}, format: splitwise, tenantColumn: tenant } }
+  - { name: batch, arrivals: { kind: trace }, trace: { path: ${trace}, format: splitwise, tenantColumn: tenant } }
+`;
+    const { report } = run(yaml, []);
+    expect(report.tenants!.chat.requests.arrived).toBe(3);
+    expect(report.tenants!.batch.requests.arrived).toBe(3); // the "other" row belongs to no tenant
+    expect(report.requests.completed).toBe(6);
+    expect(report.tenants!.batch.requests.completed).toBe(3);
+    // Times stay on the file's clock: the first row overall (t = 1.0) is t = 0 for both tenants, so the
+    // last arrival (batch, t = 4.0) is at 3 s and the run cannot end before it.
+    expect(report.simulatedSec).toBeGreaterThan(3);
+    expect(() => run(yaml.replace('tenantColumn: tenant } }\n  - {', 'tenantColumn: tenantz } }\n  - {'))).toThrow(/no column "tenantz"/);
+  });
+});

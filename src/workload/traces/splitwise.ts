@@ -27,8 +27,9 @@ const COLUMNS = {
  * @example
  * const src = createTraceSource(lines, splitwiseRowParser());
  */
-export function splitwiseRowParser(): TraceRowParser {
+export function splitwiseRowParser(tagColumn?: string): TraceRowParser {
   let width = 0;
+  let iTag = -1;
   let iTime = -1;
   let iIn = -1;
   let iOut = -1;
@@ -48,6 +49,14 @@ export function splitwiseRowParser(): TraceRowParser {
           where,
           fix: 'start the file with a header row naming arrived_at, num_prefill_tokens and num_decode_tokens (other columns are allowed)',
         });
+      }
+      if (tagColumn !== undefined) {
+        iTag = names.indexOf(tagColumn);
+        if (iTag < 0) {
+          throw new UserError(`the trace has no column "${tagColumn}" (found: ${line.trim()})`, {
+            where, fix: 'add the column to the header, or correct trace.tenantColumn',
+          });
+        }
       }
       width = names.length;
       return true;
@@ -71,6 +80,7 @@ export function splitwiseRowParser(): TraceRowParser {
       row.timeSec = t;
       row.inputTokens = parseTokenCount(f[iIn], names[iIn], where, false);
       row.outputTokens = parseTokenCount(f[iOut], names[iOut], where, true);
+      if (iTag >= 0) row.tag = f[iTag].trim();
       return row;
     },
   };
@@ -86,5 +96,5 @@ export function splitwiseRowParser(): TraceRowParser {
  * src.next(); // { id: 0, arrivalSec: 0, inputTokens: 10, outputTokens: 2 }
  */
 export function readSplitwiseTrace(lines: LineSource, opts: TraceOptions = {}): TraceSource {
-  return createTraceSource(lines, splitwiseRowParser(), opts);
+  return createTraceSource(lines, splitwiseRowParser(opts.tagColumn), opts);
 }

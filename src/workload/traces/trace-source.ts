@@ -18,6 +18,8 @@ export interface TraceOptions {
   timeScale?: number;
   /** Config key path of `timeScale`, for error messages (default `workload.trace.timeScale`). */
   timeScaleKey?: string;
+  /** A column whose value is copied into each request's `tag` (e.g. the tenant of a multi-tenant trace). */
+  tagColumn?: string;
 }
 
 /** One parsed trace row. Parsers may reuse a single object: the source copies what it keeps. */
@@ -28,6 +30,8 @@ export interface TraceRow {
   outputTokens: number;
   hashIds?: Int32Array;
   hashBlockTokens?: number;
+  /** Value of the tag column, when one was asked for. */
+  tag?: string;
 }
 
 /** The format-specific part of a trace reader. */
@@ -104,6 +108,7 @@ export function createTraceSource(lines: LineSource, parser: TraceRowParser, opt
       req.hashIds = row.hashIds;
       req.hashBlockTokens = row.hashBlockTokens;
     }
+    if (row.tag !== undefined) req.tag = row.tag;
     return req;
   };
 
