@@ -68,7 +68,9 @@ export class Replica {
   state: ReplicaState = 'ready';
   /** When the replica was requested (GPU-hours start) and became ready. */
   requestedSec = 0;
-  readySec = 0;
+  /** When the replica last became ready (−1 before that), and the serving time of earlier ready spells. */
+  readySec = -1;
+  servingSec = 0;
   /** When the replica was released (stopped), or −1. */
   stoppedSec = -1;
   /** Prefilled sequences whose KV is being sent to a decode replica (disaggregation). */
@@ -556,7 +558,8 @@ export class Replica {
     const tokens = opts.reserveWholeRequest ? s.req.inputTokens + s.req.outputTokens : hitTokens + chunk;
     const need = this.kv.blocksFor(tokens) - hitBlocks * this.blocksPerHash;
     const noOtherWork = this.running.length === 0;
-    const available = this.kv.availableBlocks - (hitBlocks > 0 ? this.pinnableBlocks(hashIds!, hitBlocks) : 0);
+    // Pinning the hit blocks takes them out of the evictable pool.
+    const available = this.kv.availableBlocks - (hitBlocks > 0 ? this.kv.evictableAmong(hashIds!, hitBlocks) : 0);
     if (need > available - (noOtherWork ? 0 : this.watermarkBlocks)) return 0;
     this.waiting.popFront();
     if (hitBlocks > 0) {
@@ -619,12 +622,6 @@ export class Replica {
     const [v] = this.running.splice(victim, 1);
     this.evict(v);
     return true;
-  }
-
-  /** Evictable blocks among the first `k` hash blocks (they stop being evictable once pinned). */
-  private pinnableBlocks(hashIds: Int32Array, k: number): number {
-    // acquirePrefix pins them, removing them from the evictable pool; count those that are evictable now.
-    return this.kv.evictableAmong(hashIds, k);
   }
 
   addToBatch(s: Seq, tokens: number): void {

@@ -273,18 +273,26 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
       closedDone(req); // refused at the door: never counted in flight by the gate
     },
     deferred: (req) => sink.count('deferred', req.tenant ?? 0),
+    predictTtftMs,
   });
 
   function arrive(req: Request): void {
     sink.onArrival(sim.now, req.tenant ?? 0, req.inputTokens + req.outputTokens);
-    gate.offer(req, predictTtftMs);
+    gate.offer(req);
   }
 
-  /** Predicted TTFT (ms) if `req` went to the replica the router would pick now. */
+  /**
+   * Admission control's routing decision, made once: the replica the router picks for `req` is remembered
+   * so that `route` sends the request there instead of asking the (stateful) router a second time.
+   */
+  let preRouted: { req: Request; replica: Replica } | null = null;
+
+  /** Predicted TTFT (ms) if `req` went to the replica the router picks now. */
   function predictTtftMs(req: Request): number {
     const cands = candidates();
     if (cands.length === 0) return Infinity;
     const r = cands[router.pick(cands, req, load)];
+    preRouted = { req, replica: r };
     return r.predictTtftSec(req, sim.now) * 1e3;
   }
 
@@ -302,7 +310,9 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
       holdForCapacity(req);
       return;
     }
-    const r = cands[router.pick(cands, req, load)];
+    const pre = preRouted;
+    preRouted = null;
+    const r = pre !== null && pre.req === req && pre.replica.state === 'ready' ? pre.replica : cands[router.pick(cands, req, load)];
     arrivalsByPool[r.pool]++;
     const reason = r.enqueue(req, sim.now);
     if (reason !== null) {
@@ -517,8 +527,14 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
     afterWork(r);
   }
 
+  /** Closes a ready/draining spell (for the busy fraction's denominator). */
+  function leaveServing(r: Replica): void {
+    if (r.state === 'ready' || r.state === 'draining') r.servingSec += sim.now - r.readySec;
+  }
+
   function stop(r: Replica): void {
     const from = r.state;
+    leaveServing(r);
     if (from === 'ready') removeReady(r);
     r.state = 'stopped';
     r.stoppedSec = sim.now;
@@ -528,6 +544,7 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
 
   function fail(r: Replica, downSec: number): void {
     const from = r.state;
+    leaveServing(r);
     if (from === 'ready') removeReady(r);
     r.state = 'failed';
     timeline.change(sim.now, r.pool, from, 'failed');

@@ -10,6 +10,8 @@ export interface GateHost {
   admit(req: Request): void;
   reject(req: Request, reason: RejectReason): void;
   deferred(req: Request): void;
+  /** Predicted TTFT (ms) of `req` on the replica it would be routed to (admission control only). */
+  predictTtftMs(req: Request): number;
 }
 
 /** A token bucket: `ratePerSec` refill, at most `burst` tokens; starts full. */
@@ -58,9 +60,8 @@ export class TenantGate {
     this.wakePending = tenants.map(() => false);
   }
 
-  /** Takes a new request; `predictTtftMs` is consulted only for tenants with admission control. */
-  offer(req: Request, predictTtftMs: (req: Request) => number): void {
-    this.predict = predictTtftMs;
+  /** Takes a new request. */
+  offer(req: Request): void {
     const t = req.tenant ?? 0;
     const spec = this.tenants[t];
     if (spec.maxContextTokens !== undefined && req.inputTokens + req.outputTokens > spec.maxContextTokens) {
@@ -73,11 +74,9 @@ export class TenantGate {
       return;
     }
     const limited = this.limit(req, t);
-    if (limited === null) this.pass(req, t, predictTtftMs);
+    if (limited === null) this.pass(req, t);
     else this.deferOrReject(req, t, limited.reason, limited.waitSec);
   }
-
-  private predict: (req: Request) => number = () => 0;
 
   /** A request of this tenant left the system (completed, rejected after admission, or lost). */
   done(req: Request): void {
@@ -99,7 +98,7 @@ export class TenantGate {
       }
       q.popFront();
       this.held--;
-      this.pass(req, tenant, this.predict);
+      this.pass(req, tenant);
     }
   }
 
@@ -120,9 +119,9 @@ export class TenantGate {
     return null;
   }
 
-  private pass(req: Request, t: number, predictTtftMs: (req: Request) => number): void {
+  private pass(req: Request, t: number): void {
     const spec = this.tenants[t];
-    if (spec.maxPredictedTtftMs !== undefined && predictTtftMs(req) > spec.maxPredictedTtftMs) {
+    if (spec.maxPredictedTtftMs !== undefined && this.host.predictTtftMs(req) > spec.maxPredictedTtftMs) {
       this.host.reject(req, 'predicted-ttft');
       return;
     }

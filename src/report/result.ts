@@ -209,7 +209,8 @@ export function buildReport(res: FleetResult, r: ResolvedScenario): RunReport {
     busySec += rep.busySec;
     if (rep.pool === 0) peakPinned = Math.max(peakPinned, rep.kv.peakPinnedBlocks);
     evictions += rep.kv.evictions;
-    replicaSec += (rep.stoppedSec >= 0 ? rep.stoppedSec : simSec) - rep.readySec;
+    // Time spent ready or draining (replicas cancelled while starting never served).
+    replicaSec += rep.servingSec + (rep.state === 'ready' || rep.state === 'draining' ? simSec - rep.readySec : 0);
   }
 
   // Little's law: L = λW over the whole run, with W the mean time in system of finished requests.

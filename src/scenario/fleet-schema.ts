@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SloSchema } from './slo-schema.ts';
 import { AUTOSCALE_METRICS } from '../fleet/types.ts';
 import { ROUTERS } from '../fleet/router.ts';
 import { QUEUE_POLICIES } from '../engine/wait-queue.ts';
@@ -77,14 +78,6 @@ export const QuotaSchema = z.strictObject({
   maxQueued: nonnegInt.default(1000).describe('Deferred requests held at most (then queue-full)'),
 });
 
-const statLimits = z.strictObject({
-  mean: pos.optional(), p50: pos.optional(), p90: pos.optional(), p95: pos.optional(), p99: pos.optional(), max: pos.optional(),
-});
-export const TenantSloSchema = z.strictObject({
-  ttftMs: statLimits.optional(), tpotMs: statLimits.optional(), itlMs: statLimits.optional(), e2eMs: statLimits.optional(),
-  queueMs: statLimits.optional(),
-});
-
 /**
  * One tenant: its own traffic (the keys of `workload`), weight, priority class, quota, admission control
  * and objectives. Each tenant's random streams are its own (named after it).
@@ -103,7 +96,7 @@ export const TenantSchema = z
     admission: z.strictObject({
       maxPredictedTtftMs: pos.describe('Reject when the predicted TTFT on the chosen replica is above this'),
     }).optional(),
-    slo: TenantSloSchema.optional(),
+    slo: SloSchema.optional(),
   })
   .superRefine((t, ctx) => {
     for (const p of workloadProblems(t)) {

@@ -4,7 +4,7 @@ import type { EngineConfig } from '../engine/config.ts';
 import type { PrecisionConfig, Precision, Parallelism } from '../perf/precision.ts';
 import type { StepTimeModel } from '../perf/types.ts';
 import { createStepTimeModel } from '../perf/create.ts';
-import { kvBytesPerToken, kvBytesForContext } from '../perf/model-math.ts';
+import { kvBytesPerToken, kvBytesForContext, validateParallelism } from '../perf/model-math.ts';
 import { precisionNotes } from '../perf/compute-precision.ts';
 import { kvCapacity } from '../memory/capacity.ts';
 import type { KvCapacity } from '../memory/capacity.ts';
@@ -107,7 +107,7 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
   const makePool = (name: string, role: ReplicaRole, gpuId: string, par: Parallelism, replicas: number, where: string,
     weight = 1, priceOverride?: number): ResolvedPool => {
     const gpu = env.loadGpu(gpuId);
-    checkParallelism(model, par, where);
+    validateParallelism(model, par, where);
     const capacity = kvCapacity({
       gpu, model, precision, parallelism: par,
       gpuMemoryUtilization: s.engine.gpuMemoryUtilization,
@@ -272,21 +272,6 @@ function tagged<T extends { tenant?: number; priority?: number } | null>(r: T, t
     r.priority = priority;
   }
   return r;
-}
-
-function checkParallelism(model: ModelProfile, par: Parallelism, where: string): void {
-  if (par.tensor > 1 && model.numHeads % par.tensor !== 0) {
-    throw new UserError(`tensor parallelism ${par.tensor} does not divide the ${model.numHeads} attention heads of ${model.id}`, {
-      where: `${where}.tensor`,
-      fix: `choose a divisor of ${model.numHeads} (e.g. 1, 2, 4 or 8)`,
-    });
-  }
-  if (par.pipeline > model.layers) {
-    throw new UserError(`pipeline parallelism ${par.pipeline} exceeds the ${model.layers} layers of ${model.id}`, {
-      where: `${where}.pipeline`,
-      fix: `use at most ${model.layers} stages`,
-    });
-  }
 }
 
 /** vLLM's `kv_cache_dtype: auto`: the model's 16-bit dtype (quantized weights keep a bf16 cache). */

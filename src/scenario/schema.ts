@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { PRECISIONS } from '../perf/precision.ts';
 import { SCHEDULERS } from '../engine/config.ts';
 import { WorkloadSchema } from '../workload/schema.ts';
+import { SloSchema } from './slo-schema.ts';
+export { SloSchema } from './slo-schema.ts';
 import { QUEUE_POLICIES } from '../engine/wait-queue.ts';
 import {
   DisaggregationSchema, FailuresSchema, FleetSchema, PoolSchema, RouterSchema, TenantSchema,
@@ -42,27 +44,6 @@ export const EngineSchema = z.strictObject({
   queuePolicy: z.enum(QUEUE_POLICIES).default('fcfs').describe('Waiting-queue order: fcfs, priority (strict, by tenant priority), wfq (weighted fair across tenants)'),
   priorityPreemption: z.boolean().default(false).describe('With queuePolicy priority: preempt lower-priority running requests'),
 });
-
-const statLimits = z
-  .strictObject({
-    mean: z.number().positive().optional(),
-    p50: z.number().positive().optional(),
-    p90: z.number().positive().optional(),
-    p95: z.number().positive().optional(),
-    p99: z.number().positive().optional(),
-    max: z.number().positive().optional(),
-  })
-  .describe('Upper limits in milliseconds, by statistic');
-
-export const SloSchema = z
-  .strictObject({
-    ttftMs: statLimits.optional(),
-    tpotMs: statLimits.optional(),
-    itlMs: statLimits.optional(),
-    e2eMs: statLimits.optional(),
-    queueMs: statLimits.optional(),
-  })
-  .describe('Service-level objectives checked after the run');
 
 export const CostSchema = z.strictObject({
   gpuHourUsd: z.number().nonnegative().optional().describe('Price of one GPU-hour (default: the GPU profile price)'),

@@ -3,7 +3,7 @@
  * Memory: O(1) for rates, gaps and burstiness; the input and output lengths are kept in two growable
  * Int32Arrays (8 bytes per request) so their percentiles are exact.
  */
-import { quantileSorted } from 'simple-statistics';
+import { quantileSorted } from '../metrics/percentile.ts';
 import type { RequestSource } from './types.ts';
 
 export { formatTraceStats } from './format-stats.ts';
@@ -72,7 +72,7 @@ class IntBuffer {
     const n = this.length;
     if (n === 0) return { mean: NaN, p50: NaN, p90: NaN, p99: NaN, max: NaN };
     const sorted = this.data.subarray(0, n).sort();
-    const q = (p: number): number => quantileSorted(sorted as unknown as number[], p);
+    const q = (p: number): number => quantileSorted(sorted, p);
     return { mean: this.sum / n, p50: q(0.5), p90: q(0.9), p99: q(0.99), max: sorted[n - 1] };
   }
 }
