@@ -40,7 +40,10 @@ export interface StepTimeModelOptions {
 
 export interface StepTimeModelResult {
   model: StepTimeModel;
-  /** True when this GPU's own microbenchmarks calibrate the model (not transferred, not defaults). */
+  /**
+   * True when this GPU's own microbenchmarks calibrate every part of the model: false when any part (attention,
+   * collectives, CPU overhead, GEMMs of another precision, another model's table) is transferred or a default.
+   */
   calibrated: boolean;
   /** Where the efficiencies/timings come from, for reports (file names, transfer). */
   calibrationSource: string;
@@ -160,13 +163,13 @@ export function buildStepTimeModel(opts: StepTimeModelOptions, data: Calibration
     ...(eff ? { efficiency: eff } : {}),
   });
   if (opts.kind === 'roofline') {
-    return { model: roofline, calibrated: rc.own, calibrationSource: rc.source, notes, ...cpu };
+    return { model: roofline, calibrated: rc.own && notes.length === 0, calibrationSource: rc.source, notes, ...cpu };
   }
   const found = findTable(gpu, model, parallelism.tensor, data);
   if (found.table === undefined) {
     if (opts.tableFallback === 'roofline') {
       notes.push(`no table for ${model.id} on ${gpu.id} at TP${parallelism.tensor} (${found.reason}); the calibrated roofline is used`);
-      return { model: roofline, calibrated: rc.own, calibrationSource: rc.source, notes, ...cpu };
+      return { model: roofline, calibrated: rc.own && notes.length === 0, calibrationSource: rc.source, notes, ...cpu };
     }
     throw new UserError(`perfModel table: no measured table for ${model.id} on ${gpu.id} at TP${parallelism.tensor}`, {
       where: 'perfModel', fix: `${found.reason}; use perfModel: roofline, or tableFallback: roofline`,
@@ -177,7 +180,7 @@ export function buildStepTimeModel(opts: StepTimeModelOptions, data: Calibration
   const is16 = (p: string) => p === 'bf16' || p === 'fp16';
   if ((!is16(rp.weights) || !is16(rp.activations)) && opts.tableFallback === 'roofline') {
     notes.push(`the ${gpu.id}/${found.table.model} table was measured in ${found.table.dtype}; ${rp.weights} weights / ${rp.activations} activations use the calibrated roofline`);
-    return { model: roofline, calibrated: rc.own, calibrationSource: rc.source, notes, ...cpu };
+    return { model: roofline, calibrated: rc.own && notes.length === 0, calibrationSource: rc.source, notes, ...cpu };
   }
   if (eff === undefined) {
     throw new UserError(`perfModel table needs a calibration for ${gpu.id} (attention and communication come from it)`, {
@@ -189,7 +192,7 @@ export function buildStepTimeModel(opts: StepTimeModelOptions, data: Calibration
     cpuOverhead: cpuUsed, roofline, fallback: opts.tableFallback ?? 'error', notes,
   });
   return {
-    model: tm, calibrated: rc.own,
+    model: tm, calibrated: rc.own && notes.length === 0,
     calibrationSource: `measured table ${found.file} (${found.table.provenance.source.split(',')[0]}); attention/communication: ${rc.source}`,
     notes, ...cpu,
   };

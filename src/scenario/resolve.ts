@@ -142,7 +142,8 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
     maxModelLen,
     prefixCaching: e.prefixCaching ?? (legacy ? false : kd.prefixCaching),
     guaranteedNoEvict: e.guaranteedNoEvict ?? (scheduler === kd.scheduler ? kd.guaranteedNoEvict : false),
-    wholePrompt: scheduler === kd.scheduler ? kd.wholePrompt : false,
+    wholePrompt: e.chunkedPrefill !== undefined ? !e.chunkedPrefill && scheduler !== 'continuous' && scheduler !== 'static'
+      : scheduler === kd.scheduler ? kd.wholePrompt : false,
   };
   const overlapScheduling = e.overlapScheduling ?? (legacy ? false : kd.overlapScheduling);
   const cudaGraphs = e.cudaGraphs ?? (legacy ? false : kd.cudaGraphSizes.length > 0);
