@@ -8,6 +8,7 @@
  *   CPU threads on socket 0.
  */
 import type { Topology } from './graph.ts';
+import { pathBetween } from './path.ts';
 import type { PlacementMode } from './schema.ts';
 
 export interface ReplicaPlacement {
@@ -50,4 +51,15 @@ export function placeReplicas(topo: Topology, gpusPerReplica: number, mode: Plac
     out.push({ gpus, cpuSocket: mode === 'topology-aware' ? topo.gpuSocket[gpus[0]!]! : 0 });
   }
   return out;
+}
+
+/**
+ * Latency (s) of the engine's host path for one step: the CPU threads on `cpuSocket` hand inputs and
+ * kernel launches to every GPU of the replica; the slowest GPU sets the step's host latency. With naive
+ * placement some GPUs sit on the far socket and every step pays the cross-socket hop.
+ */
+export function hostPathLatencySec(topo: Topology, placement: ReplicaPlacement): number {
+  let worst = 0;
+  for (const g of placement.gpus) worst = Math.max(worst, pathBetween(topo, `cpu${placement.cpuSocket}`, `gpu${g}`).latencySec);
+  return worst;
 }

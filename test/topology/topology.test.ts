@@ -9,7 +9,7 @@ import { listNodeProfileIds, loadNodeProfile, parseNodeProfile, type TextReader 
 import { nodeTextReader } from '../../src/topology/node-reader.ts';
 import { hostSwapSec, swapOrRecompute } from '../../src/topology/offload.ts';
 import { pathBetween, transferSec } from '../../src/topology/path.ts';
-import { placeReplicas } from '../../src/topology/placement.ts';
+import { hostPathLatencySec, placeReplicas } from '../../src/topology/placement.ts';
 import { weightLoadSec } from '../../src/topology/weight-load.ts';
 
 const DIR = new URL('../../profiles/nodes', import.meta.url).pathname;
@@ -82,6 +82,8 @@ describe('collectives and placement', () => {
     expect(n / a).toBeGreaterThan(1.5);
     // Per decode step of an 80-layer model, the difference is milliseconds: a visible TPOT change.
     expect(160 * (n - a)).toBeGreaterThan(2e-3);
+    // The host path of naive placement crosses sockets for one of the two GPUs.
+    expect(hostPathLatencySec(t, naive[0]!)).toBeGreaterThan(hostPathLatencySec(t, aware[0]!));
   });
 
   it('reproduces the calibrated 8-GPU NVSwitch ring within the fit error (Vidur h100_dgx, 64 MiB: 0.322 ms)', () => {
