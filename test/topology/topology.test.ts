@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors/user-error.ts';
+import { loadGpuProfile } from '../../src/profiles/fs.ts';
 import { unsourcedFields } from '../../src/profiles/registry.ts';
 import { allReduceCandidates, allReduceSec, ringAllReduce } from '../../src/topology/collective.ts';
 import { fairShareCompletionSec } from '../../src/topology/fair-share.ts';
@@ -19,7 +20,15 @@ describe('node profiles', () => {
   it('ships the required nodes, each value sourced', () => {
     const ids = listNodeProfileIds(nodeTextReader, DIR);
     expect(ids).toEqual(expect.arrayContaining(['dgx-h100', 'hgx-h200', 'pcie-2socket-h100', 'pcie-4xl40s', 'mi300x-8']));
-    for (const id of ids) expect(unsourcedFields(loadNodeProfile(nodeTextReader, DIR, id)), id).toEqual([]);
+    for (const id of ids) {
+      const p = loadNodeProfile(nodeTextReader, DIR, id);
+      expect(unsourcedFields(p), id).toEqual([]);
+      expect(() => loadGpuProfile(p.gpu), id).not.toThrow();
+      // Every GPU reaches every other GPU and host memory.
+      const t = buildTopology(p);
+      for (let g = 1; g < p.gpus.attach.length; g++) expect(pathBetween(t, 'gpu0', `gpu${g}`).bytesPerSec).toBeGreaterThan(0);
+      expect(pathBetween(t, 'mem0', `gpu${p.gpus.attach.length - 1}`).bytesPerSec).toBeGreaterThan(0);
+    }
   });
 
   it('loads through an injected reader (no file system) and rejects bad references', () => {
