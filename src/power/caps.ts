@@ -27,3 +27,17 @@ export function effectiveCapWatts(
 export function facilityWatts(itWatts: number, pue = DEFAULT_PUE): number {
   return itWatts * pue;
 }
+
+/**
+ * The `PowerState` configuration of one GPU from a scenario `power` block and the GPU's power profile:
+ * effective cap, inlet temperature and cooling (defaults 25 °C, air).
+ */
+export function powerStateConfig(
+  block: PowerBlock, profile: { tdpWatts: number; minCapWatts: number }, gpusPerNode: number, gpusInFleet: number,
+): { capWatts: number; inletC: number; cooling: 'air' | 'liquid' } {
+  return {
+    capWatts: effectiveCapWatts(block, profile.tdpWatts, profile.minCapWatts, gpusPerNode, gpusInFleet),
+    inletC: block.inletC ?? DEFAULT_INLET_C,
+    cooling: block.cooling ?? 'air',
+  };
+}

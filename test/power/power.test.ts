@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadGpuProfile } from '../../src/profiles/fs.ts';
 import { unsourcedFields } from '../../src/profiles/registry.ts';
-import { effectiveCapWatts, facilityWatts } from '../../src/power/caps.ts';
+import { effectiveCapWatts, facilityWatts, powerStateConfig } from '../../src/power/caps.ts';
 import { activityOf, parseMlEnergy, predictFraction } from '../../src/power/fit.ts';
 import { listPowerProfileIds, loadPowerProfile } from '../../src/power/load.ts';
 import { capSlowdown, clockUnderCap, gpuWatts, IDLE, stepScale, type StepActivity } from '../../src/power/model.ts';
@@ -118,6 +118,61 @@ describe('thermal', () => {
     s.advance(10, DECODE);
     expect(s.joules).toBeCloseTo(10 * gpuWatts(h100, DECODE, s.clockFraction), 6);
     expect(timeToReachSec(30, 30, 25, 0, 0.1, 10)).toBe(Infinity);
+  });
+});
+
+describe('sustained load: step latencies and fused runs', () => {
+  /** Back-to-back prefill-heavy steps for `sec` seconds; returns every step's duration. */
+  const stepwise = (inletC: number, sec: number): number[] => {
+    const s = new PowerState(h100, powerStateConfig({ inletC }, h100, 8, 8));
+    const out: number[] = [];
+    for (let t = 0; t < sec;) {
+      s.setActivity(PREFILL);
+      const d = stepScale(0.018, 0.002, s.clockFraction);
+      out.push(d);
+      s.advance(d, PREFILL);
+      t += d;
+    }
+    return out;
+  };
+  const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(0.99 * (xs.length - 1))]!;
+
+  it('a hotter inlet raises the p99 step time of a sustained load', () => {
+    const cool = stepwise(25, 900);
+    const hot = stepwise(47, 900);
+    expect(p99(hot)).toBeGreaterThan(1.05 * p99(cool));
+    expect(Math.min(...hot)).toBeCloseTo(Math.min(...cool), 12); // same speed before the GPU heats up
+  });
+
+  it('a fused run up to nextChangeSec gives the same step times and state as stepping one by one', () => {
+    const a = new PowerState(h100, { inletC: 47 });
+    const b = new PowerState(h100, { inletC: 47 });
+    const times: number[] = [];
+    let t = 0;
+    while (t < 400) {
+      a.setActivity(PREFILL);
+      const d = stepScale(0.018, 0.002, a.clockFraction);
+      times.push(d);
+      a.advance(d);
+      t += d;
+    }
+    // Fused: all steps that start before the clock changes run at one clock, in one advance().
+    const fused: number[] = [];
+    let u = 0;
+    while (u < 400) {
+      b.setActivity(PREFILL);
+      const d = stepScale(0.018, 0.002, b.clockFraction);
+      const horizon = b.nextChangeSec();
+      let k = 0;
+      let span = 0;
+      while (u + span < 400 && (k === 0 || span < horizon)) { span += d; k++; fused.push(d); }
+      b.advance(span);
+      u += span;
+    }
+    expect(fused.length).toBe(times.length);
+    for (let i = 0; i < times.length; i++) expect(fused[i]).toBe(times[i]);
+    expect(b.tempC).toBeCloseTo(a.tempC, 9);
+    expect(b.joules / a.joules).toBeCloseTo(1, 9);
   });
 });
 
