@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadGpuProfile, loadModelProfile } from '../src/profiles/fs.ts';
+import { fsCalibrationSource } from '../src/calibrate/fs.ts';
 import { openLineSource } from '../src/workload/node-line-source.ts';
 import { stringLineSource } from '../src/workload/string-line-source.ts';
 import type { ResolveEnv } from '../src/scenario/resolve.ts';
@@ -102,6 +103,7 @@ function main(): void {
       }
       return openLineSource(abs);
     },
+    calibration: fsCalibrationSource(),
   };
   const ctx: CaseContext = {
     rows, env, virtualFiles,
