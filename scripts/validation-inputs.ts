@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadGpuProfile, loadModelProfile } from '../src/profiles/fs.ts';
+import { fsCalibrationSource } from '../src/calibrate/fs.ts';
 import { openLineSource } from '../src/workload/node-line-source.ts';
 import { stringLineSource } from '../src/workload/string-line-source.ts';
 import type { ResolveEnv } from '../src/scenario/resolve.ts';
@@ -54,6 +55,7 @@ export function loadValidationInputs() {
       }
       return openLineSource(abs);
     },
+    calibration: fsCalibrationSource(),
   };
   const ctx: CaseContext = {
     rows, env, virtualFiles,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadGpuProfile, loadModelProfile } from '../../src/profiles/fs.ts';
+import { fsCalibrationSource } from '../../src/calibrate/fs.ts';
 import { ScenarioSchema } from '../../src/scenario/schema.ts';
 import type { ResolveEnv } from '../../src/scenario/resolve.ts';
 import { stringLineSource } from '../../src/workload/string-line-source.ts';
@@ -24,6 +25,7 @@ function ctx(): CaseContext {
       if (!abs.startsWith(VIRTUAL_PREFIX)) throw new Error(`unexpected file ${abs}`);
       return stringLineSource(abs, virtualFiles.get(abs)!);
     },
+    calibration: fsCalibrationSource(),
   };
   const pairs = Array.from({ length: 300 }, (_, i) => [20 + ((i * 37) % 900), 10 + ((i * 53) % 800)] as const);
   return { rows, env, virtualFiles, sharegptPairs: () => pairs };
