@@ -1,8 +1,11 @@
 import { Command, CommanderError, Option } from 'commander';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isUserError, UserError } from '../errors/user-error.ts';
-import { nodeResolveEnv, readScenarioFile } from './node-env.ts';
+import { nodeResolveEnv, readScenarioSource } from './node-env.ts';
+import { checkOutFile, commanderProblems, locateProblems, prepareOutDir, renderProblems } from './errors.ts';
+import type { Locate } from '../scenario/parse.ts';
+import { ScenarioSchema } from '../scenario/schema.ts';
+import { messages } from '../errors/messages.ts';
 import { resolveScenario } from '../scenario/resolve.ts';
 import { runScenario } from '../scenario/run.ts';
 import { formatReportTable } from '../report/format-table.ts';
@@ -44,13 +47,25 @@ const collect = (v: string, prev: string[]) => [...prev, v];
  */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   let exitCode = 0;
+  // Where the keys of the scenario being run came from, to give later problems a file:line.
+  let locate: Locate | undefined;
+  const readScenarioFile = (file: string, sets: readonly string[]) => {
+    const parsed = readScenarioSource(file, sets);
+    locate = parsed.locate;
+    return parsed.scenario;
+  };
+  const json = argv.includes('--json');
+  let helpText = '';
   const program = new Command()
     .name('servesim')
     .description('Discrete-event capacity planning for LLM inference fleets')
     .version('0.1.0')
     .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .showHelpAfterError(false);
+    // Commander's own error lines are replaced by problems (see ./errors.ts); help text written as part of a
+    // usage error is held back and shown above the problem.
+    .configureOutput({ writeOut: io.out, writeErr: (t) => { helpText += t; }, outputError: () => {} })
+    .showHelpAfterError(false)
+    .showSuggestionAfterError(false);
 
   program
     .command('run')
@@ -60,6 +75,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option('--out <dir>', 'also write report.json, requests.csv, steps.csv and fleet.csv into this directory')
     .option('--set <key.path=value>', 'override a scenario key (repeatable)', collect, [])
     .action((file: string, opts: { json?: boolean; out?: string; set: string[] }) => {
+      if (opts.out) prepareOutDir(opts.out); // before simulating: a bad --out must not cost the whole run
       const scenario = readScenarioFile(file, opts.set);
       const resolved = resolveScenario(scenario, nodeResolveEnv(file));
       const { report, result } = runScenario(resolved, { recordSteps: !!opts.out, perRequestDetail: !!opts.out });
@@ -109,7 +125,11 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       } else {
         if (!opts.json) {
           io.out(`FAIL ${report.scenario}: ${s.violations.length} of ${s.checked} objectives missed\n`);
-          for (const v of s.violations) io.out(`  ${v.key}: ${v.actualMs === null ? 'no samples' : v.actualMs} ms > limit ${v.limitMs} ms\n`);
+          for (const v of s.violations) {
+            io.out(v.actualMs === null
+              ? `  ${v.key}: no samples (no request completed to measure it), limit ${v.limitMs} ms\n`
+              : `  ${v.key}: ${v.actualMs} ms > limit ${v.limitMs} ms\n`);
+          }
         }
         exitCode = 1;
       }
@@ -169,8 +189,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .description('show one profile with the source of every value')
     .argument('<id>', 'a GPU or model profile id')
     .action((id: string) => {
-      const isGpu = listProfileIds('gpus').includes(id);
-      io.out(formatProfile(isGpu ? loadGpuProfile(id) : loadModelProfile(id)) + '\n');
+      const gpus = listProfileIds('gpus');
+      const models = listProfileIds('models');
+      if (!gpus.includes(id) && !models.includes(id)) throw UserError.of([messages.unknownProfileAny(id, gpus, models)]);
+      io.out(formatProfile(gpus.includes(id) ? loadGpuProfile(id) : loadModelProfile(id)) + '\n');
     });
 
   const trace = program.command('trace').description('inspect request traces');
@@ -194,7 +216,11 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option('--out <file>', 'write to this file instead of stdout')
     .action((opts: { out?: string }) => {
       const text = stableJson(scenarioJsonSchema());
-      if (opts.out) writeFileSync(opts.out, text);
+      if (opts.out) {
+        checkOutFile(opts.out);
+        const dir = path.dirname(opts.out);
+        writeOutputsAtomically(dir === '' ? '.' : dir, { [path.basename(opts.out)]: () => text });
+      }
       else io.out(text);
     });
 
@@ -203,11 +229,18 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     return exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
-      return 2; // commander already printed the message
+      const problems = commanderProblems(e, program, argv);
+      if (problems === null) {
+        if (helpText !== '') io.err(helpText);
+        return 0;
+      }
+      if (!json && helpText !== '') io.err(helpText + '\n');
+      io.err(renderProblems(problems, json));
+      return 2;
     }
     if (isUserError(e)) {
-      io.err(e.format() + '\n');
+      locateProblems(e, locate, Object.keys(ScenarioSchema.shape));
+      io.err(renderProblems(e.problems, json));
       return 2;
     }
     io.err(`internal error (please report): ${(e as Error).stack ?? String(e)}\n`);

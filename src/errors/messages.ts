@@ -1,33 +1,162 @@
 /**
- * User-facing messages that more than one module can raise live here, so their wording stays consistent
- * and reviewable in one place. Each returns the pieces of a `UserError`: message, where, fix.
+ * The catalog of user-facing problems: every message that more than one module raises, and every problem
+ * of the scenario parser and the command line, is built here so its wording stays consistent and
+ * reviewable in one place. Each entry returns a {@link Problem} (or a `UserError` carrying one).
  */
 import { UserError } from './user-error.ts';
+import type { Problem } from './problem.ts';
+import { didYouMean } from './suggest.ts';
+
+/** `did you mean "x"? ` + `use one of: …` (the list cut at 40 entries). */
+function choiceFix(given: string | undefined, choices: readonly string[], what = 'one of'): string {
+  const shown = choices.length > 40 ? [...choices.slice(0, 40), '…'] : choices;
+  return `${given === undefined ? '' : didYouMean(given, choices)}use ${what}: ${shown.join(', ')}`;
+}
+
+const showValue = (v: unknown): string => {
+  if (typeof v === 'string') return `"${v.length > 60 ? `${v.slice(0, 57)}...` : v}"`;
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return String(v);
+};
 
 export const messages = {
   fileNotFound(path: string, absPath: string, what: string): UserError {
     return new UserError(`${what} file not found: ${path} (resolved to ${absPath})`, {
-      where: path,
+      where: path, code: 'file-not-found',
       fix: 'check the path; relative paths resolve against the directory of the scenario file',
     });
   },
-  yamlSyntax(file: string, line: number, detail: string): UserError {
-    return new UserError(`invalid YAML/JSON: ${detail}`, {
-      where: `${file}:${line}`,
+  notAFile(path: string, what: string): UserError {
+    return new UserError(`${what} path is a directory, not a file: ${path}`, {
+      where: path, code: 'not-a-file', fix: `give the path of a ${what} file (.yaml, .yml or .json)`,
+    });
+  },
+  unreadable(path: string, what: string, why: string): UserError {
+    return new UserError(`cannot read the ${what} file ${path} (${why})`, {
+      where: path, code: 'unreadable', fix: 'check the path and its permissions',
+    });
+  },
+  yamlSyntax(file: string, line: number, detail: string): Problem {
+    return {
+      code: 'yaml-syntax', path: '', file, line, message: `invalid YAML/JSON: ${detail}`,
       fix: 'correct the syntax at that line (indentation, a missing colon or an unclosed bracket)',
-    });
+    };
   },
-  schemaIssues(file: string, issues: string[]): UserError {
-    return new UserError(`invalid scenario — ${issues.join('; ')}`, {
-      where: file,
-      fix: 'see docs/scenario.md for every key, its type and its default',
-    });
+  multipleDocuments(file: string, line: number): Problem {
+    return {
+      code: 'multiple-documents', path: '', file, line,
+      message: 'the file holds more than one YAML document (a second "---" or "..." line)',
+      fix: 'keep one scenario per file: remove the second document, or split it into its own file',
+    };
   },
-  badOverride(expr: string): UserError {
-    return new UserError(`cannot parse --set "${expr}"`, {
-      where: '--set',
+  yamlAliases(file: string): Problem {
+    return {
+      code: 'yaml-aliases', path: '', file,
+      message: 'too many YAML aliases (*name) expand the file beyond a sane size',
+      fix: 'write the values out instead of nesting aliases of aliases',
+    };
+  },
+  tooDeep(file: string): Problem {
+    return {
+      code: 'too-deep', path: '', file, message: 'the document is nested too deeply to read',
+      fix: 'a scenario is at most a few levels deep: check for unbalanced brackets',
+    };
+  },
+  notAMapping(file: string, got: unknown): Problem {
+    return {
+      code: 'not-a-mapping', path: '', file, line: 1, message: `a scenario is a mapping of keys, got ${showValue(got)}`,
+      fix: 'start from scenarios/quickstart.yaml: name, model, gpu, workload, …',
+    };
+  },
+  badOverride(expr: string, why = 'expected key.path=value'): Problem {
+    return {
+      code: 'bad-override', path: '', arg: `--set ${expr}`, message: `cannot apply --set "${expr}": ${why}`,
       fix: 'write --set key.path=value, e.g. --set workload.arrivals.ratePerSec=12',
-    });
+    };
+  },
+  overrideThroughScalar(expr: string, scalarPath: string): Problem {
+    return {
+      code: 'bad-override', path: scalarPath, arg: `--set ${expr}`,
+      message: `cannot set a key below ${scalarPath}, which holds a single value, not a mapping`,
+      fix: `set ${scalarPath} itself (--set ${scalarPath}=VALUE), or ${scalarPath}=null first to replace it with a mapping`,
+    };
+  },
+  unknownKey(path: string, key: string, valid: readonly string[]): Problem {
+    return {
+      code: 'unknown-key', path, message: `unknown key "${key}"`,
+      fix: `${didYouMean(key, valid)}${valid.length > 0 ? `keys here: ${valid.join(', ')}` : 'remove it'}`,
+    };
+  },
+  missingKey(path: string, expected: string): Problem {
+    const key = path.split('.').pop() ?? path;
+    return { code: 'missing-key', path, message: `required key "${key}" is missing`, fix: `add ${key} (${expected}); see docs/scenario.md` };
+  },
+  wrongType(path: string, expected: string, got: unknown): Problem {
+    return { code: 'wrong-type', path, message: `expected ${expected}, got ${showValue(got)}`, fix: `give ${expected}; see docs/scenario.md` };
+  },
+  invalidChoice(path: string, got: unknown, choices: readonly string[]): Problem {
+    return {
+      code: 'invalid-choice', path, message: `${showValue(got)} is not one of the accepted values`,
+      fix: choiceFix(typeof got === 'string' ? got : undefined, choices),
+    };
+  },
+  outOfRange(path: string, got: unknown, bound: string, fix?: string): Problem {
+    return { code: 'out-of-range', path, message: `must be ${bound}, got ${showValue(got)}`, fix: fix ?? `give a value ${bound}` };
+  },
+  invalidValue(path: string, message: string, fix = 'see docs/scenario.md'): Problem {
+    return { code: 'invalid-value', path, message, fix };
+  },
+  tooLarge(path: string, got: number, max: number, what: string): Problem {
+    return {
+      code: 'too-large', path, message: `${got} ${what} is more than servesim simulates (at most ${max.toLocaleString('en-US')})`,
+      fix: `use at most ${max}; scale the result, or simulate a representative slice`,
+    };
+  },
+  unknownProfile(kind: 'gpu' | 'model', id: string, known: readonly string[], path: string): Problem {
+    return {
+      code: `unknown-${kind}`, path, message: `unknown ${kind === 'gpu' ? 'GPU' : 'model'} profile "${id}"`,
+      fix: `${choiceFix(id, known)} (or add profiles/${kind === 'gpu' ? 'gpus' : 'models'}/${id}.yaml)`,
+    };
+  },
+  unknownProfileAny(id: string, gpus: readonly string[], models: readonly string[]): Problem {
+    return {
+      code: 'unknown-profile', path: '', arg: id, message: `no GPU or model profile "${id}"`,
+      fix: `${didYouMean(id, [...gpus, ...models])}GPU ids: ${gpus.join(', ')}; model ids: ${models.join(', ')}`,
+    };
+  },
+  unknownCommand(name: string, commands: readonly string[], parent = 'servesim'): Problem {
+    const alias: Record<string, string> = {
+      simulate: 'use "servesim run <scenario>" to simulate a scenario',
+      sim: 'use "servesim run <scenario>" to simulate a scenario',
+      validate: 'the accuracy validation is not a servesim command: run "npm run validate" in the repository; to check a scenario file, run "servesim run <scenario>"',
+      help: `use "${parent} --help"`,
+    };
+    return {
+      code: 'unknown-command', path: '', arg: name, message: `unknown command "${name}"`,
+      fix: alias[name] ?? `${didYouMean(name, commands)}commands: ${commands.join(', ')} (see ${parent} --help)`,
+    };
+  },
+  unknownOption(option: string, options: readonly string[], command: string): Problem {
+    const bare = option.split('=')[0];
+    return {
+      code: 'unknown-option', path: '', arg: bare, message: `unknown option "${bare}" for ${command}`,
+      fix: `${didYouMean(bare, options)}options: ${options.join(', ') || '(none)'} (see ${command} --help)`,
+    };
+  },
+  usage(message: string, command: string, code = 'usage'): Problem {
+    return { code, path: '', arg: command, message, fix: `see ${command} --help` };
+  },
+  missingSubcommand(command: string, subcommands: readonly string[]): Problem {
+    return {
+      code: 'missing-command', path: '', arg: command, message: 'no command given',
+      fix: `use one of: ${subcommands.join(', ')} (see ${command} --help)`,
+    };
+  },
+  badOut(dir: string, why: string, fix: string): Problem {
+    return { code: 'bad-out', path: '', arg: `--out ${dir}`, message: `cannot write the outputs to ${dir}: ${why}`, fix };
   },
   replicasForGpuCount(gpus: number): string {
     return `${gpus} GPU${gpus === 1 ? '' : 's'}`;

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors/user-error.ts';
+import { messages } from '../errors/messages.ts';
 import { parseGpuProfile, parseModelProfile } from './registry.ts';
 import type { GpuProfile, ModelProfile } from './schema.ts';
 
@@ -54,12 +55,8 @@ export function listProfileIds(kind: ProfileKind): string[] {
 
 function readProfileText(kind: ProfileKind, id: string): { text: string; file: string } {
   const known = listProfileIds(kind);
-  const what = kind === 'gpus' ? 'GPU' : 'model';
   if (!ID_RE.test(id) || !known.includes(id)) {
-    throw new UserError(`unknown ${what} profile "${id}"`, {
-      where: `${kind === 'gpus' ? 'gpu' : 'model'} id`,
-      fix: `use one of: ${known.join(', ')} (or add profiles/${kind}/${id}.yaml)`,
-    });
+    throw UserError.of([messages.unknownProfile(kind === 'gpus' ? 'gpu' : 'model', id, known, kind === 'gpus' ? 'gpu' : 'model')]);
   }
   const dir = join(profilesDir(), kind);
   const file = existsSync(join(dir, `${id}.yaml`)) ? join(dir, `${id}.yaml`) : join(dir, `${id}.yml`);

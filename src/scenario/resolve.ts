@@ -16,7 +16,7 @@ import type {
   FleetInput, FleetWorkload, PoolInput, ProvisioningSpec, TenantSpec, FailureSpec,
 } from '../fleet/types.ts';
 import type { RouterKind } from '../fleet/router.ts';
-import { UserError } from '../errors/user-error.ts';
+import { UserError, atPath } from '../errors/user-error.ts';
 
 /** One resolved pool of identical replicas. */
 export interface ResolvedPool {
@@ -79,7 +79,7 @@ const MOONCAKE_HASH_BLOCK_TOKENS = 512;
  * Throws `UserError` for unknown ids, models that do not fit, and inconsistent settings.
  */
 export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario {
-  const model = env.loadModel(s.model);
+  const model = atPath('model', () => env.loadModel(s.model), ['unknown-model']);
   const notes: string[] = [];
   const weights = s.precision.weights;
   const precision: PrecisionConfig = {
@@ -104,9 +104,10 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
     prefixCaching: s.engine.prefixCaching,
   };
 
+  // `where` is the key path of the pool's parallelism; `gpuPath` the key its GPU id came from.
   const makePool = (name: string, role: ReplicaRole, gpuId: string, par: Parallelism, replicas: number, where: string,
-    weight = 1, priceOverride?: number): ResolvedPool => {
-    const gpu = env.loadGpu(gpuId);
+    weight = 1, priceOverride?: number, gpuPath = 'gpu'): ResolvedPool => {
+    const gpu = atPath(gpuPath, () => env.loadGpu(gpuId), ['unknown-gpu']);
     validateParallelism(model, par, where);
     const capacity = kvCapacity({
       gpu, model, precision, parallelism: par,
@@ -114,6 +115,7 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
       blockSize: s.engine.blockSize,
       maxBatchedTokens: s.engine.maxBatchedTokens,
       maxNumSeqs: s.engine.maxNumSeqs,
+      parallelismPath: where,
     });
     for (const n of precisionNotes(gpu, precision)) if (!notes.includes(n)) notes.push(n);
     const pm = createStepTimeModel({
@@ -139,11 +141,14 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
   if (s.disaggregation) {
     const d = s.disaggregation;
     pools = [
-      makePool('prefill', 'prefill', d.prefill.gpu ?? s.gpu!, d.prefill.parallelism, d.prefill.replicas, 'disaggregation.prefill'),
-      makePool('decode', 'decode', d.decode.gpu ?? s.gpu!, d.decode.parallelism, d.decode.replicas, 'disaggregation.decode'),
+      makePool('prefill', 'prefill', d.prefill.gpu ?? s.gpu!, d.prefill.parallelism, d.prefill.replicas, 'disaggregation.prefill.parallelism',
+        1, undefined, d.prefill.gpu !== undefined ? 'disaggregation.prefill.gpu' : 'gpu'),
+      makePool('decode', 'decode', d.decode.gpu ?? s.gpu!, d.decode.parallelism, d.decode.replicas, 'disaggregation.decode.parallelism',
+        1, undefined, d.decode.gpu !== undefined ? 'disaggregation.decode.gpu' : 'gpu'),
     ];
   } else if (s.pools) {
-    pools = s.pools.map((p, i) => makePool(p.name, 'mixed', p.gpu, p.parallelism, p.replicas, `pools.${i}`, p.weight, p.gpuHourUsd));
+    pools = s.pools.map((p, i) => makePool(p.name, 'mixed', p.gpu, p.parallelism, p.replicas, `pools.${i}.parallelism`, p.weight, p.gpuHourUsd,
+      `pools.${i}.gpu`));
   } else {
     pools = [makePool('default', 'mixed', s.gpu!, s.parallelism, s.replicas, 'parallelism')];
   }
@@ -232,6 +237,12 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
             where: `failures.schedule.${i}.pool`, fix: `use one of: ${pools.map((p) => p.name).join(', ')}`,
           });
         }
+        const most = mostReplicas(s, pools[pool]);
+        if (f.replica >= most) {
+          throw new UserError(`failure replica ${f.replica} does not exist: pool "${pools[pool].name}" has at most ${most} replica${most === 1 ? '' : 's'} (numbered from 0)`, {
+            where: `failures.schedule.${i}.replica`, code: 'no-such-replica', fix: `use a replica index from 0 to ${most - 1}`,
+          });
+        }
         return { atSec: f.atSec, pool, replica: f.replica, downSec: f.downSec };
       }),
     }
@@ -264,6 +275,17 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
     scenario: s, model, precision, engine, pools, tenants, hashBlockTokens, notes, makeWorkloads, fleetInput,
     gpu: p0.gpu, capacity: p0.capacity, perf: p0.perf, gpusPerReplica: p0.gpusPerReplica,
   };
+}
+
+/** The most replicas a pool can ever have under the scenario's provisioning. */
+function mostReplicas(s: Scenario, p: ResolvedPool): number {
+  const prov = s.fleet.provisioning;
+  switch (prov.kind) {
+    case 'static': return p.replicas;
+    case 'reactive': return Math.max(prov.maxReplicas, prov.initialReplicas ?? 0);
+    case 'scheduled': return Math.max(...prov.schedule.map((e) => e.replicas));
+    case 'serverless': return prov.maxReplicas;
+  }
 }
 
 function tagged<T extends { tenant?: number; priority?: number } | null>(r: T, tenant: number, priority: number): T {
