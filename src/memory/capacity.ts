@@ -266,8 +266,9 @@ function notFitting(input: KvCapacityInput, p: StagePlan): UserError {
   const where = need - p.activationPeak <= p.budget ? 'engine.maxBatchedTokens'
     : input.gpuMemoryUtilization < 0.9 && need <= (p.budget / input.gpuMemoryUtilization) * 0.9 ? 'engine.gpuMemoryUtilization'
       : parPath;
-  if (where === 'engine.maxBatchedTokens' && !fixes.some((f) => f.includes('maxBatchedTokens'))) {
-    fixes.unshift('lower engine.maxBatchedTokens (the activation reserve grows with it)');
+  if (where === 'engine.maxBatchedTokens') {
+    const i = fixes.findIndex((f) => f.includes('maxBatchedTokens'));
+    fixes.unshift(i >= 0 ? fixes.splice(i, 1)[0] : 'lower engine.maxBatchedTokens (the activation reserve grows with it)');
   }
   return new UserError(msg, { where, code: 'does-not-fit', fix: fixes.join(', ') });
 }

@@ -165,11 +165,12 @@ function issueProblems(issue: z.core.$ZodIssue, raw: unknown): Problem[] {
 
 /** Line (1-based) of the deepest existing node on `path`, or null. */
 function lineOf(doc: Document, lc: LineCounter, path: string[]): number | null {
-  for (let n = path.length; n >= 0; n--) {
+  // Down to the top-level key: a key missing altogether has no line (the file alone is named).
+  for (let n = path.length; n >= 1; n--) {
     const keys = path.slice(0, n).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
     let node: unknown;
     try {
-      node = n === 0 ? doc.contents : doc.getIn(keys, true);
+      node = doc.getIn(keys, true);
     } catch {
       continue;
     }

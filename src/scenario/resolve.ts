@@ -191,9 +191,10 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
   const makeWorkloads = () =>
     tenantCfgs.map((t, i) => {
       const cfg = { arrivals: t.arrivals, lengths: t.lengths, trace: t.trace, requests: t.requests, durationSec: t.durationSec } as WorkloadConfig;
+      const keyPrefix = s.tenants ? `tenants.${i}` : 'workload';
       const w = buildWorkload(cfg, {
-        seed: s.seed, resolvePath: env.resolvePath, openLines: env.openLines,
-        keyPrefix: s.tenants ? `tenants.${i}` : 'workload',
+        seed: s.seed, ...fileAccessNamingKeys(env, keyPrefix, cfg),
+        keyPrefix,
         streamPrefix: s.tenants ? `tenant.${t.name}.` : '',
       });
       const workload = w as FleetWorkload;
@@ -274,6 +275,44 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
   return {
     scenario: s, model, precision, engine, pools, tenants, hashBlockTokens, notes, makeWorkloads, fleetInput,
     gpu: p0.gpu, capacity: p0.capacity, perf: p0.perf, gpusPerReplica: p0.gpusPerReplica,
+  };
+}
+
+/**
+ * The environment's file access, with problems opening a file named by the scenario key that gave the path
+ * (`workload.trace.path`) and the path as written there, not the resolved absolute path.
+ */
+function fileAccessNamingKeys(env: ResolveEnv, prefix: string, cfg: WorkloadConfig): Pick<ResolveEnv, 'resolvePath' | 'openLines'> {
+  const keys: [string, string | undefined][] = [
+    [`${prefix}.trace.path`, cfg.trace?.path],
+    [`${prefix}.lengths.input.path`, cfg.lengths?.input.kind === 'file' ? cfg.lengths.input.path : undefined],
+    [`${prefix}.lengths.output.path`, cfg.lengths?.output.kind === 'file' ? cfg.lengths.output.path : undefined],
+  ];
+  const asWritten = new Map<string, string>();
+  return {
+    resolvePath: (p) => {
+      const abs = env.resolvePath(p);
+      asWritten.set(abs, p);
+      return abs;
+    },
+    openLines: (abs) => {
+      try {
+        return env.openLines(abs);
+      } catch (e) {
+        const raw = asWritten.get(abs);
+        const key = keys.find(([, v]) => v !== undefined && v === raw)?.[0];
+        if (e instanceof UserError && raw !== undefined && key !== undefined) {
+          for (const p of e.problems) {
+            if (p.code !== 'cannot-open') continue;
+            p.path = key;
+            delete p.file;
+            delete p.line;
+            p.message = p.message.replace(`'${abs}'`, `'${raw}'`);
+          }
+        }
+        throw e;
+      }
+    },
   };
 }
 
