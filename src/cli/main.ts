@@ -9,7 +9,7 @@ import { messages } from '../errors/messages.ts';
 import { resolveScenario } from '../scenario/resolve.ts';
 import { runScenario } from '../scenario/run.ts';
 import { formatReportTable } from '../report/format-table.ts';
-import { columnsToCsv } from '../report/csv.ts';
+import { columnsToCsv, fleetCsv, requestsCsv } from '../report/csv.ts';
 import { writeOutputsAtomically } from './write-outputs.ts';
 import { listProfileIds, loadGpuProfile, loadModelProfile } from '../profiles/fs.ts';
 import { formatProfile, formatProfileList } from '../profiles/format.ts';
@@ -83,20 +83,13 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         const d = result.metrics.detail!;
         const st = result.steps!;
         writeOutputsAtomically(opts.out, {
-          'requests.csv': () => columnsToCsv({
-            id: d.id, replica: d.replica, arrivalSec: d.arrivalSec, firstScheduledSec: d.firstScheduledSec,
-            firstTokenSec: d.firstTokenSec, completionSec: d.completionSec, inputTokens: d.inputTokens,
-            outputTokens: d.outputTokens, prefixHitTokens: d.prefixHitTokens, preemptions: d.preemptions,
-          }),
+          'requests.csv': () => requestsCsv(d),
           'steps.csv': () => columnsToCsv({
             replica: st.replica, startSec: st.startSec, durationSec: st.durationSec, prefillTokens: st.prefillTokens,
             prefillSeqs: st.prefillSeqs, decodeSeqs: st.decodeSeqs, decodeContextTokens: st.decodeContextTokens,
             running: st.running, waiting: st.waiting, kvUtilization: st.kvUtilization, flops: st.flops, bytes: st.bytes,
           }),
-          'fleet.csv': () => columnsToCsv({
-            tSec: result.timeline.tSec, pool: result.timeline.pool, starting: result.timeline.starting,
-            ready: result.timeline.readyCount, draining: result.timeline.draining, failed: result.timeline.failed,
-          }),
+          'fleet.csv': () => fleetCsv(result.timeline, resolved.pools.map((p) => p.name)),
           'report.json': () => stableJson(report),
         });
       }
