@@ -16,7 +16,9 @@ import { formatProfile, formatProfileList } from '../profiles/format.ts';
 import { readTrace, TRACE_FORMATS } from '../workload/traces/open-trace.ts';
 import type { TraceFormat } from '../workload/traces/open-trace.ts';
 import { openLineSource } from '../workload/node-line-source.ts';
-import { traceStats, formatTraceStats } from '../workload/stats.ts';
+import { traceStats, formatTraceStats, lengthPairStats } from '../workload/stats.ts';
+import { inferTraceFormat, readTextFile } from './trace-format.ts';
+import { readLengthPairs } from '../workload/lengths/pairs.ts';
 import { scenarioJsonSchema } from '../scenario/json-schema.ts';
 import { stableJson } from '../report/json.ts';
 import { findCapacity } from '../plan/capacity.ts';
@@ -193,13 +195,18 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .command('stats')
     .description('summarise a trace: rows, span, rate, length percentiles, burstiness')
     .argument('<file>', 'trace file')
-    .addOption(new Option('--format <format>', 'trace format').choices([...TRACE_FORMATS]).makeOptionMandatory())
+    .addOption(new Option('--format <format>', 'trace format; inferred from the first line when left out').choices([...TRACE_FORMATS, 'lengths']))
     .option('--time-scale <x>', 'multiply timestamps by x', '1')
     .option('--json', 'print JSON')
-    .action((file: string, opts: { format: TraceFormat; timeScale: string; json?: boolean }) => {
+    .action((file: string, opts: { format?: TraceFormat | 'lengths'; timeScale: string; json?: boolean }) => {
       const timeScale = Number(opts.timeScale);
-      const src = readTrace(opts.format, openLineSource(path.resolve(file)), { timeScale, timeScaleKey: '--time-scale' });
-      const stats = traceStats(src);
+      const format = opts.format ?? inferTraceFormat(file);
+      const stats = format === 'lengths'
+        ? (() => {
+          const { input, output } = readLengthPairs(readTextFile(file), file);
+          return lengthPairStats(input, output);
+        })()
+        : traceStats(readTrace(format, openLineSource(path.resolve(file), { name: file }), { timeScale, timeScaleKey: '--time-scale' }));
       io.out(opts.json ? stableJson(stats) : formatTraceStats(stats) + '\n');
     });
 
