@@ -122,11 +122,11 @@ function issueProblems(issue: z.core.$ZodIssue, raw: unknown): Problem[] {
       if (note.options && note.discriminator) {
         return [messages.invalidChoice(at, got, note.options.map(String))];
       }
-      const forms = formsOf(schemaAt(root, path, raw));
+      const forms = formsOf(schemaAt(root, path, raw, false));
       if (forms.length > 0) {
         // An object that matched a branch in shape but not in its values: report that branch's problems.
         if (got !== null && typeof got === 'object' && !Array.isArray(got)) {
-          const branch = issue.errors.find((errs) => errs.every((e) => e.code !== 'invalid_type' || e.path.length > 0));
+          const branch = issue.errors.find((errs) => errs.length > 0 && errs.every((e) => e.path.length > 0));
           if (branch && branch.length > 0) return branch.flatMap((e) => issueProblems({ ...e, path: [...issue.path, ...e.path] } as z.core.$ZodIssue, raw));
         }
         return [messages.invalidChoice(at, got, forms)];

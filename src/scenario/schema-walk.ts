@@ -62,7 +62,7 @@ function pickBranch(s: ZodLike, raw: unknown): ZodLike | undefined {
 }
 
 /** The schema at `path` under `root` (wrappers removed), or undefined where the path leaves the schema. */
-export function schemaAt(root: ZodLike, path: readonly (string | number)[], rawRoot: unknown): ZodLike | undefined {
+export function schemaAt(root: ZodLike, path: readonly (string | number)[], rawRoot: unknown, pickBranchAtEnd = true): ZodLike | undefined {
   let s: ZodLike | undefined = unwrap(root);
   let raw: unknown = rawRoot;
   for (const seg of path) {
@@ -76,7 +76,7 @@ export function schemaAt(root: ZodLike, path: readonly (string | number)[], rawR
     raw = raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>)[String(seg)] : undefined;
     s = next === undefined ? undefined : unwrap(next);
   }
-  if (s !== undefined && s._zod.def.type === 'union') {
+  if (pickBranchAtEnd && s !== undefined && s._zod.def.type === 'union') {
     const b = pickBranch(s, raw);
     if (b !== undefined && (s._zod.def.discriminator !== undefined || raw !== null && typeof raw === 'object')) return b;
   }
