@@ -23,6 +23,7 @@ import {
   VIDUR_ELEMENTWISE_OPS, VIDUR_GEMM_OPS, type VidurAttentionTable, type VidurCollectiveRow, type VidurComputeTable,
   type VidurDataset,
 } from './vidur.ts';
+import { median } from '../metrics/median.ts';
 
 export const VIDUR_SOURCE =
   'Vidur profiling data (microsoft/vidur, https://github.com/microsoft/vidur, MIT licence; attention-a100-tp2 and ' +
@@ -174,12 +175,6 @@ export function attentionPoints(t: VidurAttentionTable): { prefill: AttentionPoi
     };
   });
   return { prefill, decode };
-}
-
-function median(a: number[]): number {
-  const s = [...a].sort((p, q) => p - q);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** One series per GPU count from collective rows (size → median seconds), intra-node rows only. */

@@ -9,6 +9,7 @@
  */
 import { UserError } from '../errors/user-error.ts';
 import { CsvColumns, parseCsv } from './csv.ts';
+import { median } from '../metrics/median.ts';
 
 /** Ops of one decoder layer (and the embedding) in Vidur's compute table, in layer order. */
 export const VIDUR_COMPUTE_OPS = [
@@ -51,12 +52,6 @@ export interface VidurComputeTable {
   /** Ops present in the file (phi-2 has no post_attention_layernorm). */
   ops: VidurOp[];
   byTp: VidurTpTable[];
-}
-
-function median(a: number[]): number {
-  const s = [...a].sort((p, q) => p - q);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** Parses compute/<gpu>/<org>/<model>/mlp.csv. */

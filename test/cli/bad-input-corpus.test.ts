@@ -55,7 +55,7 @@ interface Case {
   cwd?: () => string;
 }
 
-const run = (name: string, text: string, ...rest: string[]) => () => ['run', file(name, text), ...rest];
+const run = (name: string, text: string | Buffer, ...rest: string[]) => () => ['run', file(name, text), ...rest];
 
 const cases: Case[] = [
   // Stack traces today
