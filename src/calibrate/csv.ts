@@ -1,7 +1,8 @@
 /**
- * A small CSV reader for the microbenchmark files (comma-separated, header row, optional double quotes).
- * Pure: takes the file text. Errors are UserErrors pointing at file:line.
+ * The CSV reader of the microbenchmark files (comma-separated, header row, optional double quotes), on
+ * csv-parse. Pure: takes the file text. Errors are UserErrors pointing at file:line.
  */
+import { parse } from 'csv-parse/sync';
 import { UserError } from '../errors/user-error.ts';
 
 export interface CsvTable {
@@ -12,46 +13,35 @@ export interface CsvTable {
   lines: number[];
 }
 
-function splitLine(line: string): string[] {
-  if (!line.includes('"')) return line.split(',');
-  const out: string[] = [];
-  let cur = '';
-  let q = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (q) {
-      if (ch === '"' && line[i + 1] === '"') { cur += '"'; i++; }
-      else if (ch === '"') q = false;
-      else cur += ch;
-    } else if (ch === '"') q = true;
-    else if (ch === ',') { out.push(cur); cur = ''; }
-    else cur += ch;
-  }
-  out.push(cur);
-  return out;
-}
-
+/**
+ * Parses the whole file with csv-parse (quoted fields, a BOM, CRLF), keeping each record's file line for
+ * messages. Blank lines are skipped; a row with another field count than the header is an error at its line.
+ */
 export function parseCsv(text: string, source: string): CsvTable {
-  const lines = text.split(/\r?\n/);
-  let h = 0;
-  while (h < lines.length && lines[h]!.trim() === '') h++;
-  if (h >= lines.length) {
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    records = parse(text, { bom: true, info: true, relax_column_count: true, skip_empty_lines: true }) as unknown as typeof records;
+  } catch (e) {
+    const line = (e as { lines?: number }).lines;
+    throw new UserError(`not a readable CSV: ${(e as Error).message.split('\n')[0]}`, {
+      where: `${source}:${line ?? 1}`, fix: 'check for an unclosed double quote',
+    });
+  }
+  records = records.filter((r) => r.record.some((f) => f.trim() !== ''));
+  if (records.length === 0) {
     throw new UserError('the CSV file is empty', { where: source, fix: 'give a microbenchmark CSV with a header row' });
   }
-  const header = splitLine(lines[h]!).map((s) => s.trim());
+  const header = records[0]!.record.map((s) => s.trim());
   const rows: string[][] = [];
   const lineNos: number[] = [];
-  for (let i = h + 1; i < lines.length; i++) {
-    const l = lines[i]!;
-    if (l.trim() === '') continue;
-    const f = splitLine(l);
-    if (f.length !== header.length) {
-      throw new UserError(`expected ${header.length} fields like the header, found ${f.length}`, {
-        where: `${source}:${i + 1}`, fix: 'check for a truncated line or an unquoted comma',
+  for (const { record, info } of records.slice(1)) {
+    if (record.length !== header.length) {
+      throw new UserError(`expected ${header.length} fields like the header, found ${record.length}`, {
+        where: `${source}:${info.lines}`, fix: 'check for a truncated line or an unquoted comma',
       });
     }
-    rows.push(f);
-    lineNos.push(i + 1);
+    rows.push(record);
+    lineNos.push(info.lines);
   }
   return { source, header, rows, lines: lineNos };
 }
