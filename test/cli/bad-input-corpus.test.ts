@@ -82,6 +82,7 @@ const cases: Case[] = [
   { name: 'two pools with the same name', args: run('dup.yaml', base('pools:\n  - { name: a, gpu: h100-sxm }\n  - { name: a, gpu: a100-80gb }\n')), code: 2, match: /pools\.1\.name: duplicate pool name "a"/ },
   { name: 'failure of a replica that does not exist', args: run('fail.yaml', base('replicas: 2\nfailures:\n  schedule: [{ atSec: 1, replica: 5, downSec: 10 }]\n')), code: 2, match: /fail\.yaml:10: failures\.schedule\.0\.replica: failure replica 5 does not exist/ },
   { name: 'failure in a pool that does not exist', args: run('failp.yaml', base('failures:\n  schedule: [{ atSec: 1, pool: nope, downSec: 10 }]\n')), code: 2, match: /failures\.schedule\.0\.pool: failure pool "nope" does not exist/ },
+  { name: 'schedule ending at zero rejects later requests instead of leaving them in flight', args: run('sz.yaml', base().replace('{ kind: poisson, ratePerSec: 4 }', '{ kind: constant, ratePerSec: 2 }').replace('requests: 20', 'durationSec: 120') + 'fleet:\n  provisioning: { kind: scheduled, schedule: [{ atSec: 0, replicas: 1 }, { atSec: 60, replicas: 0 }] }\n', '--json'), code: 0, match: /"inFlight": 0,[\s\S]*"no-capacity": 120/ },
   // Exit 0 today
   { name: 'servesim without a command', args: () => [], code: 2, match: /error: servesim: no command given\. Fix: use one of: run, check/ },
   { name: 'servesim trace without a command', args: () => ['trace'], code: 2, match: /error: servesim trace: no command given\. Fix: use one of: stats/ },

@@ -20,7 +20,7 @@ describe('routers', () => {
     for (const kind of ROUTERS) {
       const r = router(kind, [1, 1]);
       for (const n of [1, 2, 5]) {
-        const i = r.pick(replicas(n, [0, 1, 0, 1, 0]), req({ sessionId: 3, hashIds: [1, 2] }), loadOf([3, 1, 4, 1, 5]));
+        const i = r.pick(replicas(n, [0, 1, 0, 1, 0]), req({ sessionId: 3, hashIds: Int32Array.from([1, 2]) }), loadOf([3, 1, 4, 1, 5]));
         expect(Number.isInteger(i) && i >= 0 && i < n, `${kind} with ${n}`).toBe(true);
       }
     }
@@ -62,11 +62,11 @@ describe('routers', () => {
   it('prefix-affinity follows a shared prefix unless that replica is overloaded', () => {
     const r = router('prefix-affinity');
     const c = replicas(3);
-    const first = r.pick(c, req({ hashIds: [7, 8] }), loadOf([0, 0, 0]));
-    expect(r.pick(c, req({ hashIds: [7, 8, 9] }), loadOf([1, 0, 0].map((v, i) => (i === first ? 1 : 0))))).toBe(first);
+    const first = r.pick(c, req({ hashIds: Int32Array.from([7, 8]) }), loadOf([0, 0, 0]));
+    expect(r.pick(c, req({ hashIds: Int32Array.from([7, 8, 9]) }), loadOf([1, 0, 0].map((v, i) => (i === first ? 1 : 0))))).toBe(first);
     const overloaded = [0, 0, 0];
     overloaded[first] = 100;
-    expect(r.pick(c, req({ hashIds: [7, 8] }), loadOf(overloaded))).not.toBe(first);
+    expect(r.pick(c, req({ hashIds: Int32Array.from([7, 8]) }), loadOf(overloaded))).not.toBe(first);
   });
 
   it('weighted splits traffic across pools in proportion to their weights', () => {
