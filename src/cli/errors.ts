@@ -71,11 +71,17 @@ export function locateProblems(e: UserError, locate: Locate | undefined, scenari
   }
 }
 
+/** Problems printed on the terminal at most. */
+const MAX_SHOWN = 50;
+
 /** The terminal (paragraphs) or `--json` (a JSON document) form of problems, for stderr. */
 export function renderProblems(problems: readonly Problem[], json: boolean): string {
   if (json) return problemsJson(problems);
   const head = problems.length > 1 ? `${problems.length} problems:\n` : '';
-  return head + problems.map(formatProblem).join('\n') + '\n';
+  // A binary file can raise thousands of syntax errors: the terminal shows the first ones, --json all.
+  const shown = problems.length > MAX_SHOWN ? problems.slice(0, MAX_SHOWN) : problems;
+  const more = problems.length - shown.length;
+  return head + shown.map(formatProblem).join('\n') + '\n' + (more > 0 ? `… and ${more} more (--json lists them all)\n` : '');
 }
 
 /**

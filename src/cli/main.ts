@@ -6,6 +6,7 @@ import { checkOutFile, commanderProblems, locateProblems, prepareOutDir, renderP
 import type { Locate } from '../scenario/parse.ts';
 import { ScenarioSchema } from '../scenario/schema.ts';
 import { messages } from '../errors/messages.ts';
+import { problemsJson } from '../errors/problem.ts';
 import { resolveScenario } from '../scenario/resolve.ts';
 import { runScenario } from '../scenario/run.ts';
 import { formatReportTable } from '../report/format-table.ts';
@@ -26,7 +27,7 @@ import { registerCalibrateCommand } from '../calibrate/command.ts';
 
 function positiveIntFlag(v: string, flag: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} must be a positive integer, got "${v}"`, { where: flag, fix: `e.g. ${flag} 8` });
+  if (!Number.isInteger(n) || n < 1) throw UserError.of([messages.badIntFlag(flag, v)]);
   return n;
 }
 
@@ -45,7 +46,8 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 
 /**
  * Runs the CLI with `argv` (without node and script) and returns the exit code:
- * 0 ok, 1 SLO check failed (`check`) or internal error, 2 bad input (a one-paragraph message, no stack).
+ * 0 ok, 1 SLO check failed (`check`) or internal error, 2 bad input or usage (problems: one paragraph each, or
+ * `{ problems }` JSON on stderr with `--json`; never a stack).
  */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   let exitCode = 0;
@@ -107,10 +109,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .action((file: string, opts: { json?: boolean; set: string[] }) => {
       const scenario = readScenarioFile(file, opts.set);
       if (!scenario.slo) {
-        throw new UserError('the scenario has no slo block, so there is nothing to check', {
-          where: `${file}: slo`,
-          fix: 'add e.g. slo: { ttftMs: { p99: 2000 }, tpotMs: { p99: 100 } }',
-        });
+        throw UserError.of([messages.noSloBlock(file)]);
       }
       const { report } = runScenario(resolveScenario(scenario, nodeResolveEnv(file)));
       if (opts.json) io.out(stableJson(report));
@@ -170,7 +169,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .argument('[kind]', 'gpus or models (default: both)')
     .action((kind?: string) => {
       if (kind !== undefined && kind !== 'gpus' && kind !== 'models') {
-        throw new UserError(`unknown profile kind "${kind}"`, { where: 'profiles list', fix: 'use "gpus" or "models"' });
+        throw UserError.of([messages.unknownProfileKind(kind)]);
       }
       const kinds = kind ? [kind as 'gpus' | 'models'] : (['gpus', 'models'] as const);
       for (const k of kinds) {
@@ -243,7 +242,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       io.err(renderProblems(e.problems, json));
       return 2;
     }
-    io.err(`internal error (please report): ${(e as Error).stack ?? String(e)}\n`);
+    // A bug, not a user error: the stack is what a report needs (as a problem of code "internal" with --json).
+    io.err(json ? problemsJson([messages.internal(e)]) : `internal error (please report): ${(e as Error).stack ?? String(e)}\n`);
     return 1;
   }
 }

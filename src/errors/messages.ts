@@ -158,6 +158,46 @@ export const messages = {
   badOut(dir: string, why: string, fix: string): Problem {
     return { code: 'bad-out', path: '', arg: `--out ${dir}`, message: `cannot write the outputs to ${dir}: ${why}`, fix };
   },
+  maxModelLenTooLong(maxModelLen: number, model: string, maxContext: number): Problem {
+    return {
+      code: 'out-of-range', path: 'engine.maxModelLen', message: `engine.maxModelLen ${maxModelLen} exceeds ${model}'s maximum context ${maxContext}`,
+      fix: `use at most ${maxContext}, or leave it out for the model maximum`,
+    };
+  },
+  blockSizeVsHashBlocks(blockSize: number, hashBlockTokens: number): Problem {
+    return {
+      code: 'invalid-value', path: 'engine.blockSize', message: `engine.blockSize ${blockSize} does not divide the trace's ${hashBlockTokens}-token hash blocks`,
+      fix: 'use a power of two up to 512, e.g. 16 (vLLM default)',
+    };
+  },
+  noSuchPool(path: string, pool: string, pools: readonly string[]): Problem {
+    return { code: 'no-such-pool', path, message: `failure pool "${pool}" does not exist`, fix: choiceFix(pool, pools) };
+  },
+  noSuchReplica(path: string, replica: number, pool: string, most: number): Problem {
+    return {
+      code: 'no-such-replica', path,
+      message: `failure replica ${replica} does not exist: pool "${pool}" has at most ${most} replica${most === 1 ? '' : 's'} (numbered from 0)`,
+      fix: `use a replica index from 0 to ${most - 1}`,
+    };
+  },
+  internal(e: unknown): Problem {
+    return {
+      code: 'internal', path: '', message: `internal error: ${(e as Error)?.stack ?? String(e)}`,
+      fix: 'this is a bug in servesim, not in the input: please report it with the command and the scenario',
+    };
+  },
+  noSloBlock(file: string): Problem {
+    return {
+      code: 'missing-key', path: 'slo', file, message: 'the scenario has no slo block, so there is nothing to check',
+      fix: 'add e.g. slo: { ttftMs: { p99: 2000 }, tpotMs: { p99: 100 } }',
+    };
+  },
+  badIntFlag(flag: string, value: string): Problem {
+    return { code: 'bad-option', path: '', arg: flag, message: `${flag} must be a positive integer, got "${value}"`, fix: `e.g. ${flag} 8` };
+  },
+  unknownProfileKind(kind: string): Problem {
+    return { code: 'invalid-choice', path: '', arg: kind, message: `unknown profile kind "${kind}"`, fix: `${didYouMean(kind, ['gpus', 'models'])}use "gpus" or "models"` };
+  },
   replicasForGpuCount(gpus: number): string {
     return `${gpus} GPU${gpus === 1 ? '' : 's'}`;
   },

@@ -44,12 +44,15 @@ export function formatLocation(p: Problem): string {
   return parts.join(': ');
 }
 
+/** Control characters (from a binary file quoted in a message) shown as `?`, line breaks as spaces. */
+const printable = (t: string): string => t.replace(/[\r\n\t]+/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+
 /** One paragraph for the terminal: `error: <where>: <message>. Fix: <fix>`. */
 export function formatProblem(p: Problem): string {
-  const loc = formatLocation(p);
-  const msg = p.message.replace(/\s+$/, '');
+  const loc = printable(formatLocation(p));
+  const msg = printable(p.message).replace(/\s+$/, '');
   const end = /[.!?]$/.test(msg) ? '' : '.';
-  const fix = p.fix !== '' ? ` Fix: ${p.fix}` : '';
+  const fix = p.fix !== '' ? ` Fix: ${printable(p.fix)}` : '';
   return `error: ${loc !== '' ? `${loc}: ` : ''}${msg}${end}${fix}`;
 }
 

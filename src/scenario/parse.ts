@@ -48,6 +48,7 @@ export function parseScenarioSource(text: string, fileName: string, overrides: r
     throw UserError.of(doc.errors.map((e) => {
       const line = e.linePos?.[0]?.line ?? lineAt(e.pos[0]);
       if (e.code === 'MULTIPLE_DOCS' || /multiple documents/i.test(e.message)) return messages.multipleDocuments(fileName, line);
+      if (/call stack/i.test(e.message)) return { ...messages.tooDeep(fileName), line };
       return messages.yamlSyntax(fileName, line, e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''));
     }));
   }

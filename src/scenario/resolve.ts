@@ -17,6 +17,7 @@ import type {
 } from '../fleet/types.ts';
 import type { RouterKind } from '../fleet/router.ts';
 import { UserError, atPath } from '../errors/user-error.ts';
+import { messages } from '../errors/messages.ts';
 
 /** One resolved pool of identical replicas. */
 export interface ResolvedPool {
@@ -89,10 +90,7 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
   };
   const maxModelLen = s.engine.maxModelLen ?? model.maxContext;
   if (maxModelLen > model.maxContext) {
-    throw new UserError(`engine.maxModelLen ${maxModelLen} exceeds ${model.id}'s maximum context ${model.maxContext}`, {
-      where: 'engine.maxModelLen',
-      fix: `use at most ${model.maxContext}, or leave it out for the model maximum`,
-    });
+    throw UserError.of([messages.maxModelLenTooLong(maxModelLen, model.id, model.maxContext)]);
   }
   const engine: EngineConfig = {
     scheduler: s.engine.scheduler,
@@ -165,10 +163,7 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
     if (hashBlockTokens === 0) {
       notes.push('prefixCaching is on but the workload carries no prefix hashes (only mooncake traces do): no hits possible');
     } else if (hashBlockTokens % s.engine.blockSize !== 0) {
-      throw new UserError(`engine.blockSize ${s.engine.blockSize} does not divide the trace's ${hashBlockTokens}-token hash blocks`, {
-        where: 'engine.blockSize',
-        fix: 'use a power of two up to 512, e.g. 16 (vLLM default)',
-      });
+      throw UserError.of([messages.blockSizeVsHashBlocks(s.engine.blockSize, hashBlockTokens)]);
     }
   }
   const tenants: TenantSpec[] = (s.tenants ?? []).map((t) => {
@@ -234,15 +229,11 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
       schedule: s.failures.schedule.map((f, i) => {
         const pool = f.pool === undefined ? 0 : pools.findIndex((p) => p.name === f.pool);
         if (pool < 0) {
-          throw new UserError(`failure pool "${f.pool}" does not exist`, {
-            where: `failures.schedule.${i}.pool`, fix: `use one of: ${pools.map((p) => p.name).join(', ')}`,
-          });
+          throw UserError.of([messages.noSuchPool(`failures.schedule.${i}.pool`, f.pool!, pools.map((p) => p.name))]);
         }
         const most = mostReplicas(s, pools[pool]);
         if (f.replica >= most) {
-          throw new UserError(`failure replica ${f.replica} does not exist: pool "${pools[pool].name}" has at most ${most} replica${most === 1 ? '' : 's'} (numbered from 0)`, {
-            where: `failures.schedule.${i}.replica`, code: 'no-such-replica', fix: `use a replica index from 0 to ${most - 1}`,
-          });
+          throw UserError.of([messages.noSuchReplica(`failures.schedule.${i}.replica`, f.replica, pools[pool].name, most)]);
         }
         return { atSec: f.atSec, pool, replica: f.replica, downSec: f.downSec };
       }),
