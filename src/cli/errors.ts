@@ -49,7 +49,7 @@ export function commanderProblems(e: CommanderError, program: Command, argv: rea
     case 'commander.unknownOption':
       return [messages.unknownOption(quoted, optionNames(cmd), name)];
     case 'commander.missingArgument':
-      return [messages.usage(`${name} needs the <${quoted}> argument`, name, 'missing-argument')];
+      return [messages.usage(`the <${quoted}> argument is missing`, name, 'missing-argument')];
     case 'commander.missingMandatoryOptionValue':
     case 'commander.optionMissingArgument':
       return [messages.usage(e.message.replace(/^error: /, ''), name, 'missing-option')];
