@@ -1,7 +1,7 @@
 /**
  * Builds the step-time model a scenario asks for (`perfModel: roofline | table`) from the calibration and table
- * files, read through an injectable CalibrationDataSource. Pure apart from the source; `src/perf/create.ts`
- * wires the filesystem source.
+ * files, read through an injectable CalibrationDataSource. Pure apart from the source: the scenario resolver
+ * passes its environment's source (`ResolveEnv.calibration`); `src/perf/create.ts` wires the filesystem one.
  *
  * Calibration lookup for a GPU:
  *  1. profiles/calibration/<gpu>.yaml → calibrated.
@@ -14,12 +14,12 @@ import { UserError } from '../errors/user-error.ts';
 import { createCalibratedEfficiency, type CalibratedEfficiencyModel } from '../perf/calibrated-efficiency.ts';
 import { resolvePrecision } from '../perf/compute-precision.ts';
 import type { Parallelism, PrecisionConfig } from '../perf/precision.ts';
-import { createRooflineModel } from '../perf/roofline.ts';
+import { createRooflineModel, DEFAULT_CPU_OVERHEAD, type CpuOverhead } from '../perf/roofline.ts';
 import { createTableModel, tableMismatch, type TableStepTimeModel } from '../perf/table.ts';
 import type { StepTimeModel } from '../perf/types.ts';
 import type { GpuProfile, ModelProfile } from '../profiles/schema.ts';
 import { parseCalibration, parseTableFile, type Calibration, type TableFile } from './calibration-schema.ts';
-import type { CalibrationDataSource } from './fs.ts';
+import type { CalibrationDataSource } from './data-source.ts';
 
 export type PerfModelKind = 'roofline' | 'table';
 
@@ -31,14 +31,25 @@ export interface StepTimeModelOptions {
   parallelism: Parallelism;
   /** table only: what to do with steps outside the table (default 'error'). Also used when no table fits. */
   tableFallback?: 'error' | 'roofline';
+  /**
+   * Leave the CPU overhead out of the step time (the engine layer adds it, see src/engine/step-model.ts);
+   * the calibrated value is still returned as `cpuOverhead`.
+   */
+  gpuOnly?: boolean;
 }
 
 export interface StepTimeModelResult {
   model: StepTimeModel;
-  /** True when this GPU's own microbenchmarks calibrate the model (not transferred, not defaults). */
+  /**
+   * True when this GPU's own microbenchmarks calibrate every part of the model: false when any part (attention,
+   * collectives, CPU overhead, GEMMs of another precision, another model's table) is transferred or a default.
+   */
   calibrated: boolean;
   /** Where the efficiencies/timings come from, for reports (file names, transfer). */
   calibrationSource: string;
+  /** The CPU overhead per step the calibration measured (or the documented default), and where it comes from. */
+  cpuOverhead: CpuOverhead;
+  cpuOverheadSource: string;
   /**
    * Caveats for the report (transferred or default parts, precision transfer, table fallback). The table
    * model appends to this array while it runs (a fallback to the roofline is noted once).
@@ -143,18 +154,22 @@ export function buildStepTimeModel(opts: StepTimeModelOptions, data: Calibration
       notes.push(`GEMM efficiencies were measured with ${rc.calibration.gemm.dtype} GEMMs and are applied to the ${act} peak`);
     }
   }
+  const cpuOverhead = eff ? eff.cpuOverhead : DEFAULT_CPU_OVERHEAD;
+  const cpuOverheadSource = eff && rc.calibration ? `${rc.calibration.cpuOverhead.status} CPU overhead of ${rc.file}` : 'documented default (vLLM CPU-overhead fit, src/perf/roofline.ts)';
+  const cpuUsed = opts.gpuOnly ? { baseSec: 0, perSeqSec: 0 } : cpuOverhead;
+  const cpu = { cpuOverhead, cpuOverheadSource };
   const roofline = createRooflineModel({
-    gpu: gpuR, model, precision, parallelism,
-    ...(eff ? { efficiency: eff, cpuOverhead: eff.cpuOverhead } : {}),
+    gpu: gpuR, model, precision, parallelism, cpuOverhead: cpuUsed,
+    ...(eff ? { efficiency: eff } : {}),
   });
   if (opts.kind === 'roofline') {
-    return { model: roofline, calibrated: rc.own, calibrationSource: rc.source, notes };
+    return { model: roofline, calibrated: rc.own && notes.length === 0, calibrationSource: rc.source, notes, ...cpu };
   }
   const found = findTable(gpu, model, parallelism.tensor, data);
   if (found.table === undefined) {
     if (opts.tableFallback === 'roofline') {
       notes.push(`no table for ${model.id} on ${gpu.id} at TP${parallelism.tensor} (${found.reason}); the calibrated roofline is used`);
-      return { model: roofline, calibrated: rc.own, calibrationSource: rc.source, notes };
+      return { model: roofline, calibrated: rc.own && notes.length === 0, calibrationSource: rc.source, notes, ...cpu };
     }
     throw new UserError(`perfModel table: no measured table for ${model.id} on ${gpu.id} at TP${parallelism.tensor}`, {
       where: 'perfModel', fix: `${found.reason}; use perfModel: roofline, or tableFallback: roofline`,
@@ -165,7 +180,7 @@ export function buildStepTimeModel(opts: StepTimeModelOptions, data: Calibration
   const is16 = (p: string) => p === 'bf16' || p === 'fp16';
   if ((!is16(rp.weights) || !is16(rp.activations)) && opts.tableFallback === 'roofline') {
     notes.push(`the ${gpu.id}/${found.table.model} table was measured in ${found.table.dtype}; ${rp.weights} weights / ${rp.activations} activations use the calibrated roofline`);
-    return { model: roofline, calibrated: rc.own, calibrationSource: rc.source, notes };
+    return { model: roofline, calibrated: rc.own && notes.length === 0, calibrationSource: rc.source, notes, ...cpu };
   }
   if (eff === undefined) {
     throw new UserError(`perfModel table needs a calibration for ${gpu.id} (attention and communication come from it)`, {
@@ -174,11 +189,11 @@ export function buildStepTimeModel(opts: StepTimeModelOptions, data: Calibration
   }
   const tm: TableStepTimeModel = createTableModel({
     table: found.table, source: found.file, gpu: gpuR, model, precision, parallelism, efficiency: eff,
-    cpuOverhead: eff.cpuOverhead, roofline, fallback: opts.tableFallback ?? 'error', notes,
+    cpuOverhead: cpuUsed, roofline, fallback: opts.tableFallback ?? 'error', notes,
   });
   return {
-    model: tm, calibrated: rc.own,
+    model: tm, calibrated: rc.own && notes.length === 0,
     calibrationSource: `measured table ${found.file} (${found.table.provenance.source.split(',')[0]}); attention/communication: ${rc.source}`,
-    notes,
+    notes, ...cpu,
   };
 }

@@ -60,14 +60,22 @@ export function commanderProblems(e: CommanderError, program: Command, argv: rea
 
 /**
  * Gives problems raised after parsing (unknown GPU id, a model that does not fit) the file:line of their
- * key in the scenario, or the `--set` argument that set it. Only key paths of the scenario are located.
+ * key in the scenario, or the `--set` argument that set it (`locate` answers only for scenario key paths).
  */
-export function locateProblems(e: UserError, locate: Locate | undefined, scenarioKeys: readonly string[]): void {
-  if (!locate) return;
+export function locateProblems(e: UserError, locate: Locate): void {
   for (const p of e.problems) {
     if (p.path === '' || p.file !== undefined || p.arg !== undefined || p.line !== undefined) continue;
-    if (!scenarioKeys.includes(p.path.split('.')[0])) continue;
     Object.assign(p, locate(p.path));
+  }
+}
+
+/** Runs `fn` (resolve, simulate) and locates the problems it raises with `locate`. */
+export function withLocations<T>(locate: Locate, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof UserError) locateProblems(e, locate);
+    throw e;
   }
 }
 

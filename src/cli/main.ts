@@ -1,40 +1,25 @@
 import { Command, CommanderError, Option } from 'commander';
-import path from 'node:path';
 import { isUserError, UserError } from '../errors/user-error.ts';
-import { nodeResolveEnv, readScenarioSource } from './node-env.ts';
-import { checkOutFile, commanderProblems, locateProblems, prepareOutDir, renderProblems } from './errors.ts';
-import type { Locate } from '../scenario/parse.ts';
-import { ScenarioSchema } from '../scenario/schema.ts';
 import { messages } from '../errors/messages.ts';
 import { problemsJson } from '../errors/problem.ts';
-import { resolveScenario } from '../scenario/resolve.ts';
-import { runScenario } from '../scenario/run.ts';
-import { formatReportTable } from '../report/format-table.ts';
-import { columnsToCsv, fleetCsv, requestsCsv } from '../report/csv.ts';
-import { writeOutputsAtomically } from './write-outputs.ts';
-import { listProfileIds, loadGpuProfile, loadModelProfile } from '../profiles/fs.ts';
-import { formatProfile, formatProfileList } from '../profiles/format.ts';
-import { readTrace, TRACE_FORMATS } from '../workload/traces/open-trace.ts';
+import { TRACE_FORMATS } from '../workload/traces/open-trace.ts';
 import type { TraceFormat } from '../workload/traces/open-trace.ts';
-import { openLineSource } from '../workload/node-line-source.ts';
-import { traceStats, formatTraceStats, lengthPairStats } from '../workload/stats.ts';
-import { inferTraceFormat, readTextFile } from './trace-format.ts';
-import { readLengthPairs } from '../workload/lengths/pairs.ts';
-import { scenarioJsonSchema } from '../scenario/json-schema.ts';
-import { stableJson } from '../report/json.ts';
-import { findCapacity } from '../plan/capacity.ts';
-import { registerCalibrateCommand } from '../calibrate/command.ts';
+import type { Io } from './io.ts';
+import { commanderProblems, renderProblems } from './errors.ts';
+
+// Startup time: this module loads only commander and two small modules. Each command's implementation (and
+// with it zod, yaml, the simulator) is imported when that command runs (`./commands/*.ts`), so
+// `servesim --version` answers without loading them.
+
+export type { Io } from './io.ts';
+
+/** Commands whose registration is cheap; anything else (help, calibrate, a typo) also registers `calibrate`. */
+const LIGHT_COMMANDS = new Set(['run', 'check', 'capacity', 'profiles', 'trace', 'schema']);
 
 function positiveIntFlag(v: string, flag: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw UserError.of([messages.badIntFlag(flag, v)]);
   return n;
-}
-
-/** Where the CLI writes; injectable for tests. */
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
 }
 
 const processIo: Io = {
@@ -51,13 +36,6 @@ const collect = (v: string, prev: string[]) => [...prev, v];
  */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   let exitCode = 0;
-  // Where the keys of the scenario being run came from, to give later problems a file:line.
-  let locate: Locate | undefined;
-  const readScenarioFile = (file: string, sets: readonly string[]) => {
-    const parsed = readScenarioSource(file, sets);
-    locate = parsed.locate;
-    return parsed.scenario;
-  };
   const json = argv.includes('--json');
   let helpText = '';
   const program = new Command()
@@ -78,26 +56,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option('--json', 'print the full report as one JSON document on stdout')
     .option('--out <dir>', 'also write report.json, requests.csv, steps.csv and fleet.csv into this directory')
     .option('--set <key.path=value>', 'override a scenario key (repeatable)', collect, [])
-    .action((file: string, opts: { json?: boolean; out?: string; set: string[] }) => {
-      if (opts.out) prepareOutDir(opts.out); // before simulating: a bad --out must not cost the whole run
-      const scenario = readScenarioFile(file, opts.set);
-      const resolved = resolveScenario(scenario, nodeResolveEnv(file));
-      const { report, result } = runScenario(resolved, { recordSteps: !!opts.out, perRequestDetail: !!opts.out });
-      if (opts.out) {
-        const d = result.metrics.detail!;
-        const st = result.steps!;
-        writeOutputsAtomically(opts.out, {
-          'requests.csv': () => requestsCsv(d),
-          'steps.csv': () => columnsToCsv({
-            replica: st.replica, startSec: st.startSec, durationSec: st.durationSec, prefillTokens: st.prefillTokens,
-            prefillSeqs: st.prefillSeqs, decodeSeqs: st.decodeSeqs, decodeContextTokens: st.decodeContextTokens,
-            running: st.running, waiting: st.waiting, kvUtilization: st.kvUtilization, flops: st.flops, bytes: st.bytes,
-          }),
-          'fleet.csv': () => fleetCsv(result.timeline, resolved.pools.map((p) => p.name)),
-          'report.json': () => stableJson(report),
-        });
-      }
-      io.out(opts.json ? stableJson(report) : formatReportTable(report));
+    .action(async (file: string, opts: { json?: boolean; out?: string; set: string[] }) => {
+      const { runCommand } = await import('./commands/simulate.ts');
+      exitCode = runCommand(io, file, opts);
     });
 
   program
@@ -106,27 +67,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .argument('<scenario>', 'scenario file with an `slo` block')
     .option('--json', 'print the full report as JSON')
     .option('--set <key.path=value>', 'override a scenario key (repeatable)', collect, [])
-    .action((file: string, opts: { json?: boolean; set: string[] }) => {
-      const scenario = readScenarioFile(file, opts.set);
-      if (!scenario.slo) {
-        throw UserError.of([messages.noSloBlock(file)]);
-      }
-      const { report } = runScenario(resolveScenario(scenario, nodeResolveEnv(file)));
-      if (opts.json) io.out(stableJson(report));
-      const s = report.slo;
-      if (s.met) {
-        if (!opts.json) io.out(`PASS ${report.scenario}: ${s.checked} objective${s.checked === 1 ? '' : 's'} met\n`);
-      } else {
-        if (!opts.json) {
-          io.out(`FAIL ${report.scenario}: ${s.violations.length} of ${s.checked} objectives missed\n`);
-          for (const v of s.violations) {
-            io.out(v.actualMs === null
-              ? `  ${v.key}: no samples (no request completed to measure it), limit ${v.limitMs} ms\n`
-              : `  ${v.key}: ${v.actualMs} ms > limit ${v.limitMs} ms\n`);
-          }
-        }
-        exitCode = 1;
-      }
+    .action(async (file: string, opts: { json?: boolean; set: string[] }) => {
+      const { checkCommand } = await import('./commands/simulate.ts');
+      exitCode = checkCommand(io, file, opts);
     });
 
   program
@@ -138,55 +81,38 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option('--gpus-per-node <n>', 'GPUs per node for --n-plus-one', '8')
     .option('--json', 'print JSON')
     .option('--set <key.path=value>', 'override a scenario key (repeatable)', collect, [])
-    .action((file: string, opts: { maxReplicas: string; nPlusOne?: boolean; gpusPerNode: string; json?: boolean; set: string[] }) => {
+    .action(async (file: string, opts: { maxReplicas: string; nPlusOne?: boolean; gpusPerNode: string; json?: boolean; set: string[] }) => {
       const maxReplicas = positiveIntFlag(opts.maxReplicas, '--max-replicas');
       const gpusPerNode = positiveIntFlag(opts.gpusPerNode, '--gpus-per-node');
-      const res = findCapacity(readScenarioFile(file, opts.set), nodeResolveEnv(file), { maxReplicas, nPlusOne: !!opts.nPlusOne, gpusPerNode });
-      if (opts.json) {
-        io.out(stableJson(res));
-        return;
-      }
-      io.out(res.replicas === null
-        ? `${res.scenario}: the SLO is not met even with ${maxReplicas} replicas (raise --max-replicas)\n`
-        : `${res.scenario}: ${res.replicas} replicas (${res.gpus} GPUs) meet the SLO\n`);
-      if (res.nPlusOne) {
-        const np = res.nPlusOne;
-        io.out(np.replicas === null
-          ? `N+1: not met with one node (${np.replicasPerNode} replicas) down within ${maxReplicas} replicas\n`
-          : `N+1: ${np.replicas} replicas (${np.gpus} GPUs) meet it with one node (${np.replicasPerNode} replicas) down\n`);
-      }
-      for (const e of res.evaluations) {
-        io.out(`  tried ${e.replicas}${e.down ? ` (${e.down} down)` : ''}: ${e.sloMet ? 'met' : `missed ${e.violations.join(', ')}`}\n`);
-      }
+      const { capacityCommand } = await import('./commands/simulate.ts');
+      exitCode = capacityCommand(io, file, { ...opts, maxReplicas, gpusPerNode });
     });
 
-  registerCalibrateCommand(program, io);
+  // `calibrate` declares its options in src/calibrate/command.ts, which loads the fitting code: registered only
+  // when it may run or be listed (not for the other commands or --version).
+  const sub = argv.find((a) => !a.startsWith('-'));
+  const versionOnly = sub === undefined && (argv.includes('--version') || argv.includes('-V'));
+  if (!versionOnly && (sub === undefined || !LIGHT_COMMANDS.has(sub))) {
+    const { registerCalibrateCommand } = await import('../calibrate/command.ts');
+    registerCalibrateCommand(program, io);
+  }
 
   const profiles = program.command('profiles').description('list or show hardware and model profiles');
   profiles
     .command('list')
     .description('list GPU and model profile ids')
     .argument('[kind]', 'gpus or models (default: both)')
-    .action((kind?: string) => {
-      if (kind !== undefined && kind !== 'gpus' && kind !== 'models') {
-        throw UserError.of([messages.unknownProfileKind(kind)]);
-      }
-      const kinds = kind ? [kind as 'gpus' | 'models'] : (['gpus', 'models'] as const);
-      for (const k of kinds) {
-        const ids = listProfileIds(k);
-        const items = ids.map((id) => (k === 'gpus' ? loadGpuProfile(id) : loadModelProfile(id)));
-        io.out(formatProfileList(k, items) + '\n');
-      }
+    .action(async (kind?: string) => {
+      const { profilesListCommand } = await import('./commands/inspect.ts');
+      exitCode = profilesListCommand(io, kind);
     });
   profiles
     .command('show')
     .description('show one profile with the source of every value')
     .argument('<id>', 'a GPU or model profile id')
-    .action((id: string) => {
-      const gpus = listProfileIds('gpus');
-      const models = listProfileIds('models');
-      if (!gpus.includes(id) && !models.includes(id)) throw UserError.of([messages.unknownProfileAny(id, gpus, models)]);
-      io.out(formatProfile(gpus.includes(id) ? loadGpuProfile(id) : loadModelProfile(id)) + '\n');
+    .action(async (id: string) => {
+      const { profilesShowCommand } = await import('./commands/inspect.ts');
+      exitCode = profilesShowCommand(io, id);
     });
 
   const trace = program.command('trace').description('inspect request traces');
@@ -197,30 +123,18 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .addOption(new Option('--format <format>', 'trace format; inferred from the first line when left out').choices([...TRACE_FORMATS, 'lengths']))
     .option('--time-scale <x>', 'multiply timestamps by x', '1')
     .option('--json', 'print JSON')
-    .action((file: string, opts: { format?: TraceFormat | 'lengths'; timeScale: string; json?: boolean }) => {
-      const timeScale = Number(opts.timeScale);
-      const format = opts.format ?? inferTraceFormat(file);
-      const stats = format === 'lengths'
-        ? (() => {
-          const { input, output } = readLengthPairs(readTextFile(file), file);
-          return lengthPairStats(input, output);
-        })()
-        : traceStats(readTrace(format, openLineSource(path.resolve(file), { name: file }), { timeScale, timeScaleKey: '--time-scale' }));
-      io.out(opts.json ? stableJson(stats) : formatTraceStats(stats) + '\n');
+    .action(async (file: string, opts: { format?: TraceFormat | 'lengths'; timeScale: string; json?: boolean }) => {
+      const { traceStatsCommand } = await import('./commands/inspect.ts');
+      exitCode = traceStatsCommand(io, file, opts);
     });
 
   program
     .command('schema')
     .description('print (or write) the JSON Schema of scenario files')
     .option('--out <file>', 'write to this file instead of stdout')
-    .action((opts: { out?: string }) => {
-      const text = stableJson(scenarioJsonSchema());
-      if (opts.out) {
-        checkOutFile(opts.out);
-        const dir = path.dirname(opts.out);
-        writeOutputsAtomically(dir === '' ? '.' : dir, { [path.basename(opts.out)]: () => text });
-      }
-      else io.out(text);
+    .action(async (opts: { out?: string }) => {
+      const { schemaCommand } = await import('./commands/inspect.ts');
+      exitCode = schemaCommand(io, opts);
     });
 
   try {
@@ -238,7 +152,6 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       return 2;
     }
     if (isUserError(e)) {
-      locateProblems(e, locate, Object.keys(ScenarioSchema.shape));
       io.err(renderProblems(e.problems, json));
       return 2;
     }
@@ -246,4 +159,27 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     io.err(json ? problemsJson([messages.internal(e)]) : `internal error (please report): ${(e as Error).stack ?? String(e)}\n`);
     return 1;
   }
+}
+
+/**
+ * The `servesim` command (bin/servesim.js): {@link main} on the process's stdout and stderr. When stdout is
+ * closed early (`servesim run … | head -1`), writing fails with EPIPE: output stops quietly and the command
+ * ends with its usual exit code instead of an unhandled 'error' event and a stack trace.
+ */
+export async function cli(argv: string[]): Promise<number> {
+  const closed = { out: false, err: false };
+  const quietOnEpipe = (which: 'out' | 'err') => (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') {
+      closed[which] = true;
+      return;
+    }
+    if (which === 'out' && !closed.err) process.stderr.write(`error: cannot write to stdout: ${e.message}\n`);
+    process.exit(1);
+  };
+  process.stdout.on('error', quietOnEpipe('out'));
+  process.stderr.on('error', quietOnEpipe('err'));
+  return main(argv, {
+    out: (t) => { if (!closed.out) process.stdout.write(t); },
+    err: (t) => { if (!closed.err) process.stderr.write(t); },
+  });
 }

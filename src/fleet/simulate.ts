@@ -1,5 +1,6 @@
 import { Simulator } from '../sim/simulator.ts';
 import { Replica } from '../engine/replica.ts';
+import { Frontend } from '../engine/frontend.ts';
 import type { EngineConfig } from '../engine/config.ts';
 import { Seq as SeqClass } from '../engine/seq.ts';
 type Seq = SeqClass;
@@ -63,6 +64,8 @@ const EV_SNAPSHOT = 9;
 const EV_RETRY_GATE = 10;
 const EV_IDLE_CHECK = 11;
 const EV_SCHEDULED = 12;
+const EV_FRONTEND_IN = 13;
+const EV_FRONTEND_OUT = 14;
 /** Simulated seconds without progress after which requests held for capacity are rejected. */
 const STALL_SEC = 86_400;
 /** Kicks run after every other event at the same instant, so simultaneous arrivals share a batch. */
@@ -91,6 +94,10 @@ export function singlePoolInput(s: SimpleFleetInput): FleetInput {
 export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
   const input: FleetInput = 'pools' in arg ? arg : singlePoolInput(arg);
   const sink = new MetricsSink(input.tenants.length, input.perRequestDetail ?? false);
+  if (input.pools.some((p) => p.frontend !== undefined && p.role === 'mixed')) {
+    sink.all.hasFrontend = true;
+    for (const t of sink.tenants) t.hasFrontend = true;
+  }
   const metrics = sink.all;
   const steps = input.recordSteps ? new StepRecorder() : null;
   const replicas: Replica[] = [];
@@ -128,6 +135,8 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
   const wl = input.workloads;
   const pendingArrival: (Request | null)[] = wl.map(() => null);
   let nextId = 0;
+  /** When each request in an API server's intake entered it (by request id). */
+  const frontendEntered = new Map<number, number>();
   const closedIssued: number[] = wl.map(() => 0);
   let progressEvery = 0;
 
@@ -180,6 +189,17 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
         arrive(req);
         break;
       }
+      case EV_FRONTEND_IN: {
+        // A request has been tokenised by replica `target`'s API server: the engine sees it now.
+        const r = replicas[target];
+        const req = r.intakeQueue.popFront()!;
+        if (r.state === 'failed' || r.state === 'stopped') route(req);
+        else enqueueAt(r, req);
+        break;
+      }
+      case EV_FRONTEND_OUT:
+        replicas[target].deliverDue(sim.now);
+        break;
       case EV_KICK: {
         const r = replicas[target];
         r.kickPending = false;
@@ -314,7 +334,28 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
     preRouted = null;
     const r = pre !== null && pre.req === req && pre.replica.state === 'ready' ? pre.replica : cands[router.pick(cands, req, load)];
     arrivalsByPool[r.pool]++;
-    const reason = r.enqueue(req, sim.now);
+    if (r.frontend !== null && r.role === 'mixed') {
+      r.syncFrontend(sim.now);
+      const t = r.frontend.intake(req, sim.now);
+      r.intakeQueue.pushBack(req);
+      frontendEntered.set(req.id, sim.now);
+      sim.scheduleAt(t, EV_FRONTEND_IN, r.index);
+      return;
+    }
+    enqueueAt(r, req);
+  }
+
+  /** Hands a request to a replica's engine (after its frontend, if any). */
+  function enqueueAt(r: Replica, req: Request): void {
+    let viaFrontendSec = 0;
+    if (r.frontend !== null && r.role === 'mixed') {
+      const entered = frontendEntered.get(req.id);
+      if (entered !== undefined) {
+        viaFrontendSec = sim.now - entered;
+        frontendEntered.delete(req.id);
+      }
+    }
+    const reason = r.enqueue(req, sim.now, viaFrontendSec);
     if (reason !== null) {
       sink.onReject(sim.now, reason, req.tenant ?? 0);
       left(req);
@@ -472,8 +513,10 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
       index: replicas.length, cfg: p.engine, kvBlocks: p.kvBlocks, perf: p.perf, sink, recorder: steps,
       hashBlockTokens: input.hashBlockTokens, queue: createWaitQueue(input.queuePolicy, tenantWeights),
       role: p.role, gpus: p.gpusPerReplica, pool, priorityPreemption: input.priorityPreemption,
+      frontend: p.frontend && p.role === 'mixed' ? new Frontend(p.frontend) : null,
     });
     r.fuseDecodes = input.fuseDecodes ?? true;
+    if (r.frontend !== null) r.onDelivery = (atSec) => sim.scheduleAt(atSec, EV_FRONTEND_OUT, r.index);
     if (p.role === 'prefill') r.onPrefilled = (s) => onPrefilled(s, r);
     r.onFirstToken = (ttft, now) => autoscaler.onFirstToken(pool, ttft, now);
     replicas.push(r);

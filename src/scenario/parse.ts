@@ -71,7 +71,10 @@ export function parseScenarioSource(text: string, fileName: string, overrides: r
     throw UserError.of([messages.yamlSyntax(fileName, 1, (e as Error).message)]);
   }
 
-  const locate: Locate = (path) => {
+  const topKeys = Object.keys(ScenarioSchema.shape);
+  // Problems found later (resolve, simulate) are located only when their path is a scenario key path.
+  const locate: Locate = (path) => (path !== '' && !topKeys.includes(path.split('.')[0]) ? {} : locateAny(path));
+  const locateAny: Locate = (path) => {
     const keys = path === '' ? [] : path.split('.');
     const s = set.findLast((o) => isPrefix(o.keys, keys) || (keys.length > 0 && isPrefix(keys, o.keys)));
     if (s) return { arg: s.arg };
@@ -85,7 +88,7 @@ export function parseScenarioSource(text: string, fileName: string, overrides: r
   const parsed = ScenarioSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.flatMap((issue) => issueProblems(issue, raw))
-      .map((p) => ({ ...p, ...locate(p.path) }));
+      .map((p) => ({ ...p, ...locateAny(p.path) }));
     throw UserError.of(problems);
   }
   return { scenario: parsed.data, locate };

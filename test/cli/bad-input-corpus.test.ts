@@ -137,7 +137,7 @@ const cases: Case[] = [
   { name: 'a string where a number belongs', args: run('str.yaml', base('engine: { maxNumSeqs: many }\n')), code: 2, match: /engine\.maxNumSeqs: expected a number, got "many"/ },
   { name: 'a fractional count', args: run('frac.yaml', base('replicas: 1.5\n')), code: 2, match: /replicas: expected a whole number, got 1\.5/ },
   { name: 'unknown arrival kind', args: run('ak.yaml', base().replace('kind: poisson', 'kind: poison')), code: 2, match: /workload\.arrivals\.kind: "poison" is not one of the accepted values\. Fix: did you mean "poisson"\?/ },
-  { name: 'unknown scheduler', args: run('sched.yaml', base('engine: { scheduler: vllm }\n')), code: 2, match: /engine\.scheduler: "vllm" is not one of the accepted values\. Fix: use one of: continuous, chunked-prefill, static/ },
+  { name: 'unknown scheduler', args: run('sched.yaml', base('engine: { scheduler: vllm }\n')), code: 2, match: /engine\.scheduler: "vllm" is not one of the accepted values\. Fix: use one of: continuous, chunked-prefill, .*static/ },
   { name: 'unknown provisioning kind', args: run('prov.yaml', base('fleet: { provisioning: { kind: elastic } }\n')), code: 2, match: /fleet\.provisioning\.kind: "elastic" is not one of the accepted values\. Fix: use one of: static, reactive, scheduled, serverless/ },
   { name: 'missing workload', args: run('nowl.yaml', 'name: x\nmodel: llama-3.1-8b\ngpu: h100-sxm\n'), code: 2, match: /workload: a workload \(or tenants with their own traffic\) is required/ },
   { name: 'missing name', args: run('noname.yaml', base().replace('name: corpus\n', '')), code: 2, match: /noname\.yaml: name: required key "name" is missing/ },

@@ -1,0 +1,87 @@
+/**
+ * `run`, `check` and `capacity`: the commands that simulate. Loaded by src/cli/main.ts only when one of them
+ * runs, so `servesim --version` or `profiles list` never load the simulator.
+ */
+import { UserError } from '../../errors/user-error.ts';
+import { messages } from '../../errors/messages.ts';
+import { nodeResolveEnv, readScenarioSource } from '../node-env.ts';
+import { prepareOutDir, withLocations } from '../errors.ts';
+import { resolveScenario } from '../../scenario/resolve.ts';
+import { runScenario } from '../../scenario/run.ts';
+import { formatReportTable } from '../../report/format-table.ts';
+import { columnsToCsv, fleetCsv, requestsCsv } from '../../report/csv.ts';
+import { stableJson } from '../../report/json.ts';
+import { findCapacity } from '../../plan/capacity.ts';
+import { writeOutputsAtomically } from '../write-outputs.ts';
+import type { Io } from '../io.ts';
+
+export function runCommand(io: Io, file: string, opts: { json?: boolean; out?: string; set: string[] }): number {
+  if (opts.out) prepareOutDir(opts.out); // before simulating: a bad --out must not cost the whole run
+  const { scenario, locate } = readScenarioSource(file, opts.set);
+  // Problems found from here on get the file:line of the key that caused them (or its --set argument).
+  const { resolved, report, result } = withLocations(locate, () => {
+    const resolved = resolveScenario(scenario, nodeResolveEnv(file));
+    return { resolved, ...runScenario(resolved, { recordSteps: !!opts.out, perRequestDetail: !!opts.out }) };
+  });
+  if (opts.out) {
+    const d = result.metrics.detail!;
+    const st = result.steps!;
+    writeOutputsAtomically(opts.out, {
+      'requests.csv': () => requestsCsv(d),
+      'steps.csv': () => columnsToCsv({
+        replica: st.replica, startSec: st.startSec, durationSec: st.durationSec, prefillTokens: st.prefillTokens,
+        prefillSeqs: st.prefillSeqs, decodeSeqs: st.decodeSeqs, decodeContextTokens: st.decodeContextTokens,
+        running: st.running, waiting: st.waiting, kvUtilization: st.kvUtilization, flops: st.flops, bytes: st.bytes,
+      }),
+      'fleet.csv': () => fleetCsv(result.timeline, resolved.pools.map((p) => p.name)),
+      'report.json': () => stableJson(report),
+    });
+  }
+  io.out(opts.json ? stableJson(report) : formatReportTable(report));
+  return 0;
+}
+
+export function checkCommand(io: Io, file: string, opts: { json?: boolean; set: string[] }): number {
+  const { scenario, locate } = readScenarioSource(file, opts.set);
+  if (!scenario.slo) throw UserError.of([messages.noSloBlock(file)]);
+  const { report } = withLocations(locate, () => runScenario(resolveScenario(scenario, nodeResolveEnv(file))));
+  if (opts.json) io.out(stableJson(report));
+  const s = report.slo;
+  if (s.met) {
+    if (!opts.json) io.out(`PASS ${report.scenario}: ${s.checked} objective${s.checked === 1 ? '' : 's'} met\n`);
+    return 0;
+  }
+  if (!opts.json) {
+    io.out(`FAIL ${report.scenario}: ${s.violations.length} of ${s.checked} objectives missed\n`);
+    for (const v of s.violations) {
+      io.out(v.actualMs === null
+        ? `  ${v.key}: no samples (no request completed to measure it), limit ${v.limitMs} ms\n`
+        : `  ${v.key}: ${v.actualMs} ms > limit ${v.limitMs} ms\n`);
+    }
+  }
+  return 1;
+}
+
+export function capacityCommand(io: Io, file: string,
+  opts: { maxReplicas: number; nPlusOne?: boolean; gpusPerNode: number; json?: boolean; set: string[] }): number {
+  const { maxReplicas, gpusPerNode } = opts;
+  const { scenario, locate } = readScenarioSource(file, opts.set);
+  const res = withLocations(locate, () => findCapacity(scenario, nodeResolveEnv(file), { maxReplicas, nPlusOne: !!opts.nPlusOne, gpusPerNode }));
+  if (opts.json) {
+    io.out(stableJson(res));
+    return 0;
+  }
+  io.out(res.replicas === null
+    ? `${res.scenario}: the SLO is not met even with ${maxReplicas} replicas (raise --max-replicas)\n`
+    : `${res.scenario}: ${res.replicas} replicas (${res.gpus} GPUs) meet the SLO\n`);
+  if (res.nPlusOne) {
+    const np = res.nPlusOne;
+    io.out(np.replicas === null
+      ? `N+1: not met with one node (${np.replicasPerNode} replicas) down within ${maxReplicas} replicas\n`
+      : `N+1: ${np.replicas} replicas (${np.gpus} GPUs) meet it with one node (${np.replicasPerNode} replicas) down\n`);
+  }
+  for (const e of res.evaluations) {
+    io.out(`  tried ${e.replicas}${e.down ? ` (${e.down} down)` : ''}: ${e.sloMet ? 'met' : `missed ${e.violations.join(', ')}`}\n`);
+  }
+  return 0;
+}
