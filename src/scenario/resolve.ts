@@ -10,6 +10,7 @@ import { precisionNotes } from '../perf/compute-precision.ts';
 import { kvCapacity } from '../memory/capacity.ts';
 import type { KvCapacity } from '../memory/capacity.ts';
 import { buildWorkload } from '../workload/build.ts';
+import { MOONCAKE_HASH_BLOCK_TOKENS } from '../workload/traces/mooncake.ts';
 import type { LineSource } from '../workload/types.ts';
 import type { WorkloadConfig } from '../workload/schema.ts';
 import type { ReplicaRole } from '../engine/replica.ts';
@@ -107,7 +108,6 @@ export interface ResolveEnv {
   calibration: CalibrationDataSource;
 }
 
-const MOONCAKE_HASH_BLOCK_TOKENS = 512;
 
 /**
  * Resolves profile ids, fills derived defaults (KV precision, maxModelLen, prices), sizes each pool's KV
