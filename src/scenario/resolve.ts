@@ -282,7 +282,8 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
         keyPrefix,
         streamPrefix: s.tenants ? `tenant.${t.name}.` : '',
       });
-      const workload = w as FleetWorkload;
+      // A bad row met while simulating names the trace's key (the file:line comes from the reader).
+      const workload = t.trace ? withTraceKey(w as FleetWorkload, `${keyPrefix}.trace`) : w as FleetWorkload;
       if (s.tenants && workload.kind === 'open') {
         const src = workload.source;
         const pr = t.priority;
@@ -403,6 +404,13 @@ function fileAccessNamingKeys(env: ResolveEnv, prefix: string, cfg: WorkloadConf
       }
     },
   };
+}
+
+/** `w` with problems raised while reading its trace given the trace's key path (when they have none). */
+function withTraceKey(w: FleetWorkload, key: string): FleetWorkload {
+  if (w.kind !== 'open') return w;
+  const src = w.source;
+  return { kind: 'open', source: { next: () => atPath(key, () => src.next()) } };
 }
 
 /** The most replicas a pool can ever have under the scenario's provisioning. */

@@ -148,7 +148,7 @@ const cases: Case[] = [
   { name: 'check without an slo block', args: () => ['check', file('noslo.yaml', base())], code: 2, match: /slo: the scenario has no slo block/ },
   { name: 'missing scenario argument', args: () => ['run'], code: 2, match: /error: servesim run: the <scenario> argument is missing/ },
   { name: 'capacity with a bad --gpus-per-node', args: () => ['capacity', file('cap.yaml', base()), '--gpus-per-node', 'abc'], code: 2, match: /--gpus-per-node: --gpus-per-node must be a positive integer, got "abc"/ },
-  { name: 'malformed trace line names file:line', args: run('badtrace.yaml', `name: t\nmodel: llama-3.1-8b\ngpu: h100-sxm\nworkload:\n  arrivals: { kind: trace }\n  trace: { path: ${path.join(fixtures, 'azure-non-numeric.csv')}, format: azure }\n`), code: 2, match: /azure-non-numeric\.csv:\d+/ },
+  { name: 'malformed trace line names file:line', args: run('badtrace.yaml', `name: t\nmodel: llama-3.1-8b\ngpu: h100-sxm\nworkload:\n  arrivals: { kind: trace }\n  trace: { path: ${path.join(fixtures, 'azure-non-numeric.csv')}, format: azure }\n`), code: 2, match: /azure-non-numeric\.csv:\d+: workload\.trace: ContextTokens is not a number/ },
   { name: 'trace stats of a missing file', args: () => ['trace', 'stats', 'no/such/trace.csv'], code: 2, match: /no\/such\/trace\.csv: file not found/ },
   { name: 'trace stats of a file of unknown format', args: () => ['trace', 'stats', file('weird.csv', 'a,b\n1,2\n')], code: 2, match: /weird\.csv:1: cannot tell the format .* Fix: give --format azure\|mooncake\|splitwise\|lengths/ },
   { name: 'trace stats with an unknown --format', args: () => ['trace', 'stats', file('weird2.csv', 'a,b\n1,2\n'), '--format', 'csv'], code: 2, match: /argument 'csv' is invalid/ },
