@@ -198,6 +198,101 @@ export const messages = {
   unknownProfileKind(kind: string): Problem {
     return { code: 'invalid-choice', path: '', arg: kind, message: `unknown profile kind "${kind}"`, fix: `${didYouMean(kind, ['gpus', 'models'])}use "gpus" or "models"` };
   },
+  // Trace and length files: every problem names file:line (`where`).
+  traceUnsorted(where: string, time: string, line: number, prevTime: string, prevLine: number): UserError {
+    return new UserError(`unsorted timestamps: ${time} (line ${line}) is earlier than ${prevTime} (line ${prevLine})`, {
+      where, code: 'trace-unsorted', fix: 'sort the trace by timestamp (e.g. `sort` the rows, keeping the header first)',
+    });
+  },
+  traceEmpty(format: string, where: string): UserError {
+    return new UserError(`the ${format} trace is empty`, { where, code: 'empty-file', fix: 'give a trace file with at least one request' });
+  },
+  traceNoRows(format: string, where: string): UserError {
+    return new UserError(`the ${format} trace has a header but no requests`, { where, code: 'empty-file', fix: 'give a trace file with at least one request row' });
+  },
+  tokenNotNumber(column: string, raw: string, where: string): UserError {
+    return new UserError(`${column} is not a number: '${raw}'`, { where, code: 'bad-field', fix: `give ${column} as a whole number of tokens` });
+  },
+  outputTokensZero(column: string, where: string): UserError {
+    return new UserError(`${column} is 0: every request must generate at least 1 output token`, {
+      where, code: 'bad-field', fix: 'remove this row from the trace, or set its output length to 1',
+    });
+  },
+  tokensBelowOne(column: string, value: string, where: string): UserError {
+    return new UserError(`${column} must be ≥ 1 token, got ${value}`, { where, code: 'bad-field', fix: 'remove or correct this row' });
+  },
+  tokensNotWhole(column: string, value: string, where: string): UserError {
+    return new UserError(`${column} must be a whole number of tokens, got ${value}`, { where, code: 'bad-field', fix: 'remove or correct this row' });
+  },
+  fieldCount(where: string, expected: number, found: number, fix: string, what = 'comma-separated fields like the header'): UserError {
+    return new UserError(`expected ${expected} ${what}, found ${found}`, { where, code: 'field-count', fix });
+  },
+  lengthFileEmpty(where: string, column: string): UserError {
+    return new UserError('the length file is empty', {
+      where, code: 'empty-file', fix: `give a CSV file with a header row naming the column '${column}' and one token count per row`,
+    });
+  },
+  lengthFileNoColumn(where: string, column: string, names: readonly string[]): UserError {
+    return new UserError(`the length file has no column '${column}' (it has: ${names.join(', ')})`, {
+      where, code: 'no-such-column', fix: `${didYouMean(column, names)}set column to one of: ${names.join(', ')}`,
+    });
+  },
+  lengthNotWhole(where: string, column: string, raw: string): UserError {
+    return new UserError(`${column} must be a whole number of tokens ≥ 1, got '${raw}'`, {
+      where, code: 'bad-field', fix: 'fix or remove this row: every request needs at least one token',
+    });
+  },
+  lengthFileNoRows(where: string): UserError {
+    return new UserError('the length file has a header but no rows', { where, code: 'empty-file', fix: 'add at least one row of token counts' });
+  },
+  splitwiseHeader(where: string, missing: readonly string[], found: string): UserError {
+    return new UserError(`the Splitwise trace header lacks ${missing.join(', ')} (found: ${found})`, {
+      where, code: 'bad-header',
+      fix: 'start the file with a header row naming arrived_at, num_prefill_tokens and num_decode_tokens (other columns are allowed)',
+    });
+  },
+  noTenantColumn(where: string, column: string, found: string): UserError {
+    return new UserError(`the trace has no column "${column}" (found: ${found})`, {
+      where, code: 'no-such-column', fix: 'add the column to the header, or correct trace.tenantColumn',
+    });
+  },
+  notSeconds(where: string, column: string, raw: string): UserError {
+    return new UserError(`${column} is not a number of seconds: '${raw}'`, { where, code: 'bad-field', fix: 'give arrival times in seconds, e.g. 12.5' });
+  },
+  azureHeader(where: string, expected: string, found: string, looksLikeData: boolean): UserError {
+    return new UserError(
+      looksLikeData ? `the Azure trace has no header row (expected '${expected}' first)` : `wrong header for an Azure trace: expected '${expected}', found '${found}'`,
+      {
+        where, code: 'bad-header',
+        fix: looksLikeData ? `add the line '${expected}' at the top of the file`
+          : 'check the file is an Azure LLM trace, or set trace.format to mooncake or splitwise for other traces',
+      },
+    );
+  },
+  azureTimestamp(where: string, raw: string): UserError {
+    return new UserError(`TIMESTAMP is not a date-time like 2023-11-16 18:15:46.6805900: '${raw}'`, {
+      where, code: 'bad-field', fix: 'write timestamps as YYYY-MM-DD HH:MM:SS with up to 9 fractional digits',
+    });
+  },
+  mooncakeField(where: string, message: string): UserError {
+    return new UserError(message, {
+      where, code: 'bad-field',
+      fix: 'each line must be a JSON object like {"timestamp": 0, "input_length": 100, "output_length": 10, "hash_ids": [0]}',
+    });
+  },
+  traceWithoutRequests(): UserError {
+    return new UserError('the trace has no requests', { code: 'empty-file', fix: 'give a trace with at least one request' });
+  },
+  // Parameter checks of the workload factories (`where` is the key path).
+  notPositive(where: string, value: number, meaning: string): UserError {
+    return new UserError(`must be a finite number > 0, got ${String(value)}`, { where, code: 'out-of-range', fix: `give ${meaning}` });
+  },
+  negative(where: string, value: number, meaning: string): UserError {
+    return new UserError(`must be a finite number ≥ 0, got ${String(value)}`, { where, code: 'out-of-range', fix: `give ${meaning}` });
+  },
+  notPositiveInt(where: string, value: number, meaning: string): UserError {
+    return new UserError(`must be a whole number ≥ 1, got ${String(value)}`, { where, code: 'out-of-range', fix: `give ${meaning}` });
+  },
   replicasForGpuCount(gpus: number): string {
     return `${gpus} GPU${gpus === 1 ? '' : 's'}`;
   },
