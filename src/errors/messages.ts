@@ -293,6 +293,31 @@ export const messages = {
   notPositiveInt(where: string, value: number, meaning: string): UserError {
     return new UserError(`must be a whole number ≥ 1, got ${String(value)}`, { where, code: 'out-of-range', fix: `give ${meaning}` });
   },
+  capacityNeedsSlo(): UserError {
+    return new UserError('capacity search needs objectives to meet', { where: 'slo', code: 'missing-key', fix: 'add e.g. slo: { ttftMs: { p99: 2000 } }' });
+  },
+  capacityOnePool(key: 'pools' | 'disaggregation'): UserError {
+    return new UserError('capacity search sizes one pool of identical replicas', {
+      where: key, code: 'unsupported', fix: 'run it on a scenario without pools/disaggregation (size each pool in its own scenario)',
+    });
+  },
+  memoryFileMissing(path: string, what: string): UserError {
+    return new UserError(`${what} not found: ${path}`, {
+      where: path, code: 'file-not-found',
+      fix: `pass its text in memoryResolveEnv({ files: { '${path}': … } }) under exactly the path the scenario names`,
+    });
+  },
+  profilesDirMissing(dir: string): UserError {
+    return new UserError(`profiles directory not found: ${dir}`, {
+      where: 'SERVESIM_PROFILES', code: 'file-not-found',
+      fix: 'point SERVESIM_PROFILES at a directory holding gpus/ and models/ sub-directories of YAML profiles',
+    });
+  },
+  profileIdMismatch(file: string, profileId: string, id: string): UserError {
+    return new UserError(`profile id "${profileId}" does not match its file name "${id}"`, {
+      where: `${file} id`, code: 'invalid-value', fix: `set id: ${id} or rename the file`,
+    });
+  },
   replicasForGpuCount(gpus: number): string {
     return `${gpus} GPU${gpus === 1 ? '' : 's'}`;
   },

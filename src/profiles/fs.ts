@@ -42,10 +42,7 @@ const NOT_A_PROFILE_RE = /\.calibration\.ya?ml$/;
 export function listProfileIds(kind: ProfileKind): string[] {
   const dir = join(profilesDir(), kind);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new UserError(`profiles directory not found: ${dir}`, {
-      where: 'SERVESIM_PROFILES',
-      fix: 'point SERVESIM_PROFILES at a directory holding gpus/ and models/ sub-directories of YAML profiles',
-    });
+    throw messages.profilesDirMissing(dir);
   }
   return readdirSync(dir)
     .filter((f) => (f.endsWith('.yaml') || f.endsWith('.yml')) && !NOT_A_PROFILE_RE.test(f))
@@ -65,9 +62,7 @@ function readProfileText(kind: ProfileKind, id: string): { text: string; file: s
 
 function checkId(profileId: string, id: string, file: string): void {
   if (profileId !== id) {
-    throw new UserError(`profile id "${profileId}" does not match its file name "${id}"`, {
-      where: `${file} id`, fix: `set id: ${id} or rename the file`,
-    });
+    throw messages.profileIdMismatch(file, profileId, id);
   }
 }
 

@@ -5,6 +5,7 @@
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { UserError } from '../errors/user-error.ts';
+import { messages } from '../errors/messages.ts';
 import { GpuProfileSchema, ModelProfileSchema, type GpuProfile, type ModelProfile } from './schema.ts';
 
 /** "a.b[2].c" from a zod issue path. */
@@ -119,10 +120,8 @@ export function createProfileRegistry(data: ProfileData): ProfileRegistry {
   const get = <P>(from: Map<string, P>, id: string, kind: 'gpus' | 'models'): P => {
     const p = from.get(id);
     if (p === undefined) {
-      throw new UserError(`unknown ${kind === 'gpus' ? 'GPU' : 'model'} profile "${id}"`, {
-        where: `${kind === 'gpus' ? 'gpu' : 'model'} id`,
-        fix: `use one of: ${[...from.keys()].sort().join(', ') || '(none given)'} (or pass the profile to the registry)`,
-      });
+      const p = messages.unknownProfile(kind === 'gpus' ? 'gpu' : 'model', id, [...from.keys()].sort(), kind === 'gpus' ? 'gpu' : 'model');
+      throw UserError.of([{ ...p, fix: p.fix.replace(/ \(or add profiles\/.*\)$/, ' (or pass the profile to the registry)') }]);
     }
     return p;
   };
