@@ -3,7 +3,7 @@
  * csv-parse. Pure: takes the file text. Errors are UserErrors pointing at file:line.
  */
 import { parse } from 'csv-parse/sync';
-import { UserError } from '../errors/user-error.ts';
+import { messages } from '../errors/messages.ts';
 
 export interface CsvTable {
   source: string;
@@ -23,22 +23,18 @@ export function parseCsv(text: string, source: string): CsvTable {
     records = parse(text, { bom: true, info: true, relax_column_count: true, skip_empty_lines: true }) as unknown as typeof records;
   } catch (e) {
     const line = (e as { lines?: number }).lines;
-    throw new UserError(`not a readable CSV: ${(e as Error).message.split('\n')[0]}`, {
-      where: `${source}:${line ?? 1}`, fix: 'check for an unclosed double quote',
-    });
+    throw messages.csvSyntax(`${source}:${line ?? 1}`, (e as Error).message.split('\n')[0]);
   }
   records = records.filter((r) => r.record.some((f) => f.trim() !== ''));
   if (records.length === 0) {
-    throw new UserError('the CSV file is empty', { where: source, fix: 'give a microbenchmark CSV with a header row' });
+    throw messages.csvEmpty(source);
   }
   const header = records[0]!.record.map((s) => s.trim());
   const rows: string[][] = [];
   const lineNos: number[] = [];
   for (const { record, info } of records.slice(1)) {
     if (record.length !== header.length) {
-      throw new UserError(`expected ${header.length} fields like the header, found ${record.length}`, {
-        where: `${source}:${info.lines}`, fix: 'check for a truncated line or an unquoted comma',
-      });
+      throw messages.fieldCount(`${source}:${info.lines}`, header.length, record.length, 'check for a truncated line or an unquoted comma', 'fields like the header');
     }
     rows.push(record);
     lineNos.push(info.lines);
@@ -57,10 +53,7 @@ export class CsvColumns {
   index(name: string): number {
     const i = this.t.header.indexOf(name);
     if (i < 0) {
-      throw new UserError(`missing column "${name}"`, {
-        where: `${this.t.source}:1`,
-        fix: `the header must name ${name}; is this the right kind of file (Vidur profiling CSV layout)?`,
-      });
+      throw messages.csvMissingColumn(`${this.t.source}:1`, name, this.t.header);
     }
     return i;
   }
@@ -71,9 +64,7 @@ export class CsvColumns {
     if (raw === '' && opts.blankOk) return Number.NaN;
     const v = Number(raw);
     if (raw === '' || !Number.isFinite(v) || (opts.min !== undefined && v < opts.min)) {
-      throw new UserError(`column "${this.t.header[col]}" has ${raw === '' ? 'an empty value' : `"${raw}"`}, expected a number${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}`, {
-        where: `${this.t.source}:${this.t.lines[row]}`, fix: 'fix or remove the row',
-      });
+      throw messages.csvNotNumber(`${this.t.source}:${this.t.lines[row]}`, this.t.header[col]!, raw, opts.min);
     }
     return v;
   }
@@ -86,9 +77,7 @@ export class CsvColumns {
     const raw = this.str(row, col).toLowerCase();
     if (raw === 'true' || raw === '1') return true;
     if (raw === 'false' || raw === '0') return false;
-    throw new UserError(`column "${this.t.header[col]}" has "${raw}", expected True or False`, {
-      where: `${this.t.source}:${this.t.lines[row]}`, fix: 'fix or remove the row',
-    });
+    throw messages.csvNotBoolean(`${this.t.source}:${this.t.lines[row]}`, this.t.header[col]!, raw);
   }
 
   where(row: number): string {

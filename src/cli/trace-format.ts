@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../errors/user-error.ts';
+import { messages } from '../errors/messages.ts';
 import { detectTraceFormat, TRACE_FORMATS } from '../workload/traces/open-trace.ts';
 import type { TraceFormat } from '../workload/traces/open-trace.ts';
 import { openLineSource } from '../workload/node-line-source.ts';
@@ -22,10 +22,7 @@ export function inferTraceFormat(file: string): TraceFormat | 'lengths' {
   }
   const f = first === null ? null : detectTraceFormat(first) ?? (lengthColumns(first) ? 'lengths' : null);
   if (f === null) {
-    throw new UserError(`cannot tell the format of ${file} from its first line`, {
-      where: `${file}:1`, code: 'unknown-format',
-      fix: `give --format ${[...TRACE_FORMATS, 'lengths'].join('|')}`,
-    });
+    throw messages.unknownTraceFormat(file, [...TRACE_FORMATS, 'lengths']);
   }
   return f;
 }

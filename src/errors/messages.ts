@@ -318,6 +318,36 @@ export const messages = {
       where: `${file} id`, code: 'invalid-value', fix: `set id: ${id} or rename the file`,
     });
   },
+  csvSyntax(where: string, detail: string, fix = 'check for an unclosed double quote'): UserError {
+    return new UserError(`not a readable CSV: ${detail}`, { where, code: 'csv-syntax', fix });
+  },
+  noLengthColumns(where: string, found: readonly string[], pairs: readonly (readonly [string, string])[]): UserError {
+    return new UserError(`no input/output length columns in the header (it has: ${found.join(', ')})`, {
+      where, code: 'no-such-column', fix: `name them ${pairs.map(([i, o]) => `${i},${o}`).join(' or ')}`,
+    });
+  },
+  unknownTraceFormat(file: string, formats: readonly string[]): UserError {
+    return new UserError(`cannot tell the format of ${file} from its first line`, {
+      where: `${file}:1`, code: 'unknown-format', fix: `give --format ${formats.join('|')}`,
+    });
+  },
+  csvEmpty(source: string): UserError {
+    return new UserError('the CSV file is empty', { where: source, code: 'empty-file', fix: 'give a microbenchmark CSV with a header row' });
+  },
+  csvMissingColumn(where: string, name: string, header: readonly string[]): UserError {
+    return new UserError(`missing column "${name}"`, {
+      where, code: 'no-such-column',
+      fix: `${didYouMean(name, header)}the header must name ${name}; is this the right kind of file (Vidur profiling CSV layout)?`,
+    });
+  },
+  csvNotNumber(where: string, column: string, raw: string, min?: number): UserError {
+    return new UserError(`column "${column}" has ${raw === '' ? 'an empty value' : `"${raw}"`}, expected a number${min !== undefined ? ` ≥ ${min}` : ''}`, {
+      where, code: 'bad-field', fix: 'fix or remove the row',
+    });
+  },
+  csvNotBoolean(where: string, column: string, raw: string): UserError {
+    return new UserError(`column "${column}" has "${raw}", expected True or False`, { where, code: 'bad-field', fix: 'fix or remove the row' });
+  },
   replicasForGpuCount(gpus: number): string {
     return `${gpus} GPU${gpus === 1 ? '' : 's'}`;
   },

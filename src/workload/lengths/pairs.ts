@@ -4,7 +4,7 @@
  * files (`input_length,output_length`). Small, read whole with csv-parse (not the streaming trace path).
  */
 import { parse } from 'csv-parse/sync';
-import { UserError } from '../../errors/user-error.ts';
+import { messages } from '../../errors/messages.ts';
 
 /** Header pairs naming the input and output columns, in the order they are tried. */
 export const LENGTH_COLUMN_PAIRS: readonly (readonly [string, string])[] = [
@@ -33,19 +33,14 @@ export function readLengthPairs(text: string, name: string): { input: Int32Array
     rows = parse(text, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: false }) as string[][];
   } catch (e) {
     const line = (e as { lines?: number }).lines;
-    throw new UserError(`not a readable CSV: ${(e as Error).message.split('\n')[0]}`, {
-      where: `${name}:${line ?? 1}`, code: 'csv-syntax', fix: 'give a comma-separated file with a header row',
-    });
+    throw messages.csvSyntax(`${name}:${line ?? 1}`, (e as Error).message.split('\n')[0], 'give a comma-separated file with a header row');
   }
   if (rows.length === 0) {
-    throw new UserError('the length file is empty', { where: `${name}:1`, code: 'empty-file', fix: 'give a header row and one request per row' });
+    throw messages.lengthFileEmpty(`${name}:1`, LENGTH_COLUMN_PAIRS[0].join(', '));
   }
   const cols = lengthColumns(rows[0].join(','));
   if (cols === null) {
-    throw new UserError(`no input/output length columns in the header (it has: ${rows[0].join(', ')})`, {
-      where: `${name}:1`, code: 'no-length-columns',
-      fix: `name them ${LENGTH_COLUMN_PAIRS.map(([i, o]) => `${i},${o}`).join(' or ')}`,
-    });
+    throw messages.noLengthColumns(`${name}:1`, rows[0], LENGTH_COLUMN_PAIRS);
   }
   const iCol = rows[0].indexOf(cols[0]);
   const oCol = rows[0].indexOf(cols[1]);
@@ -56,9 +51,7 @@ export function readLengthPairs(text: string, name: string): { input: Int32Array
       const raw = rows[r][col] ?? '';
       const v = raw === '' ? NaN : Number(raw);
       if (!Number.isInteger(v) || v < 1 || v > 0x7fffffff) {
-        throw new UserError(`${key} must be a whole number of tokens ≥ 1, got '${raw}'`, {
-          where: `${name}:${r + 1}`, code: 'bad-length', fix: 'fix or remove this row',
-        });
+        throw messages.lengthNotWhole(`${name}:${r + 1}`, key, raw);
       }
       out[r - 1] = v;
     }
