@@ -7,7 +7,7 @@
  *
  * Pure: the functions take file text and a source name for error messages. `fs.ts` reads the files.
  */
-import { UserError } from '../errors/user-error.ts';
+import { messages } from '../errors/messages.ts';
 import { CsvColumns, parseCsv } from './csv.ts';
 import { median } from '../metrics/median.ts';
 
@@ -60,12 +60,10 @@ export function parseVidurCompute(text: string, source: string): VidurComputeTab
   const c = new CsvColumns(t);
   const ops = VIDUR_COMPUTE_OPS.filter((op) => c.has(`time_stats.${op}.median`));
   if (ops.length === 0) {
-    throw new UserError('no time_stats.<op>.median columns found', {
-      where: `${source}:1`,
-      fix: `a Vidur compute table has columns such as time_stats.attn_pre_proj.median (ops: ${VIDUR_COMPUTE_OPS.join(', ')})`,
-    });
+    throw messages.calibrateInput(`${source}:1`, 'no time_stats.<op>.median columns found',
+      `a Vidur compute table has columns such as time_stats.attn_pre_proj.median (ops: ${VIDUR_COMPUTE_OPS.join(', ')})`, 'no-such-column');
   }
-  if (t.rows.length === 0) throw new UserError('the table has no data rows', { where: source, fix: 'give a non-empty Vidur compute table' });
+  if (t.rows.length === 0) throw messages.noDataRows(source, 'Vidur compute table');
   const iHead = c.index('n_head'), iKv = c.index('n_kv_head'), iEmbd = c.index('n_embd'), iExp = c.index('n_expanded_embd');
   const iVocab = c.index('vocab_size'), iGated = c.index('use_gated_mlp'), iTok = c.index('num_tokens');
   const iTp = c.index('num_tensor_parallel_workers');
@@ -79,14 +77,12 @@ export function parseVidurCompute(text: string, source: string): VidurComputeTab
     };
     if (arch === undefined) arch = a;
     else if (JSON.stringify(a) !== JSON.stringify(arch)) {
-      throw new UserError('the architecture columns change within the file (one model per table expected)', {
-        where: c.where(r), fix: 'split the file per model',
-      });
+      throw messages.calibrateInput(c.where(r), 'the architecture columns change within the file (one model per table expected)', 'split the file per model');
     }
     const tok = c.num(r, iTok, { min: 1 });
     const tp = c.num(r, iTp, { min: 1 });
     if (!Number.isInteger(tok) || !Number.isInteger(tp)) {
-      throw new UserError('num_tokens and num_tensor_parallel_workers must be integers', { where: c.where(r), fix: 'fix the row' });
+      throw messages.calibrateInput(c.where(r), 'num_tokens and num_tensor_parallel_workers must be integers', 'fix the row', 'bad-field');
     }
     let byTok = groups.get(tp);
     if (byTok === undefined) groups.set(tp, (byTok = new Map()));
@@ -122,9 +118,7 @@ export function parseVidurCollective(text: string, source: string): VidurCollect
   const iSize = c.index('size');
   const timeCol = t.header.find((h) => /^time_stats\.[a-z_]+\.median$/.test(h));
   if (timeCol === undefined) {
-    throw new UserError('no time_stats.<collective>.median column', {
-      where: `${source}:1`, fix: 'a Vidur network table has e.g. time_stats.all_reduce.median',
-    });
+    throw messages.calibrateInput(`${source}:1`, 'no time_stats.<collective>.median column', 'a Vidur network table has e.g. time_stats.all_reduce.median', 'no-such-column');
   }
   const iT = c.index(timeCol);
   const out: VidurCollectiveRow[] = [];
@@ -134,7 +128,7 @@ export function parseVidurCollective(text: string, source: string): VidurCollect
       sizeBytes: c.num(r, iSize, { min: 1 }), medianMs: c.num(r, iT, { min: 0 }),
     });
   }
-  if (out.length === 0) throw new UserError('the table has no data rows', { where: source, fix: 'give a non-empty Vidur network table' });
+  if (out.length === 0) throw messages.noDataRows(source, 'Vidur network table');
   return out;
 }
 
@@ -174,7 +168,7 @@ export function parseVidurAttention(text: string, source: string): VidurAttentio
     };
     if (arch === undefined) arch = a;
     else if (JSON.stringify(a) !== JSON.stringify(arch)) {
-      throw new UserError('the architecture columns change within the attention table', { where: c.where(r), fix: 'split the file per model and TP degree' });
+      throw messages.calibrateInput(c.where(r), 'the architecture columns change within the attention table', 'split the file per model and TP degree');
     }
     const batch = c.num(r, iBatch, { min: 1 });
     const kv = c.num(r, iKvSize, { min: 0 });
@@ -184,7 +178,7 @@ export function parseVidurAttention(text: string, source: string): VidurAttentio
       decode.push({ batch, context: kv, ms: c.num(r, iTd, { min: 0 }) });
     }
   }
-  if (arch === undefined) throw new UserError('the table has no data rows', { where: source, fix: 'give a non-empty Vidur attention table' });
+  if (arch === undefined) throw messages.noDataRows(source, 'Vidur attention table');
   return { source, arch, prefill, decode };
 }
 
@@ -212,7 +206,7 @@ export function parseVidurCpuOverhead(text: string, source: string): VidurCpuRow
     VIDUR_CPU_COMPONENTS.forEach((k, j) => { medianMs[k] = c.num(r, cols[j]!, { min: 0 }); });
     out.push({ model: c.str(r, iModel), batch: c.num(r, iBatch, { min: 1 }), tp: c.num(r, iTp, { min: 1 }), medianMs });
   }
-  if (out.length === 0) throw new UserError('the table has no data rows', { where: source, fix: 'give a non-empty Vidur CPU-overhead table' });
+  if (out.length === 0) throw messages.noDataRows(source, 'Vidur CPU-overhead table');
   return out;
 }
 

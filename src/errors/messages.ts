@@ -348,6 +348,36 @@ export const messages = {
   csvNotBoolean(where: string, column: string, raw: string): UserError {
     return new UserError(`column "${column}" has "${raw}", expected True or False`, { where, code: 'bad-field', fix: 'fix or remove the row' });
   },
+  /**
+   * A data file (profile, calibration, harness result) that fails its schema: one problem per issue, all of
+   * them; the error's message sums up the first five (and `where` names the first, for callers matching it).
+   */
+  fileSchemaIssues(source: string, what: string, issues: readonly { path: string; message: string }[], fix: string): UserError {
+    const detail = issues.slice(0, 5).map((i) => `${i.path || '(top level)'}: ${i.message}`).join('; ');
+    const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : '';
+    const first = issues[0];
+    const e = new UserError(`invalid ${what}: ${detail}${more}`, { where: first?.path ? `${source} ${first.path}` : source, code: 'invalid-value', fix });
+    if (issues.length > 0) {
+      e.problems.splice(0, e.problems.length, ...issues.map((i) => ({ code: 'invalid-value', path: i.path, file: source, message: `invalid ${what}: ${i.message}`, fix })));
+    }
+    return e;
+  },
+  // servesim calibrate: its options and inputs.
+  calibrateOption(option: string, message: string, fix: string): UserError {
+    return new UserError(message, { where: option, code: 'bad-option', fix });
+  },
+  calibrateInput(where: string, message: string, fix: string, code = 'invalid-value'): UserError {
+    return new UserError(message, { where, code, fix });
+  },
+  invalidJson(source: string, detail: string, fix: string): UserError {
+    return new UserError(`invalid JSON: ${detail}`, { where: source, code: 'json-syntax', fix });
+  },
+  invalidYaml(where: string, detail: string, fix: string): UserError {
+    return new UserError(`invalid YAML: ${detail}`, { where, code: 'yaml-syntax', fix });
+  },
+  noDataRows(source: string, what: string): UserError {
+    return new UserError('the table has no data rows', { where: source, code: 'empty-file', fix: `give a non-empty ${what}` });
+  },
   replicasForGpuCount(gpus: number): string {
     return `${gpus} GPU${gpus === 1 ? '' : 's'}`;
   },

@@ -34,18 +34,8 @@ function parseYamlText(text: string, sourceName: string): unknown {
 function validate<S extends z.ZodType>(schema: S, data: unknown, sourceName: string, kind: string): z.infer<S> {
   const r = schema.safeParse(data);
   if (r.success) return r.data;
-  const issues = r.error.issues;
-  const first = issues[0]!;
-  const firstPath = formatKeyPath(first.path);
-  const detail = issues
-    .slice(0, 5)
-    .map((i) => `${formatKeyPath(i.path) || '(top level)'}: ${i.message}`)
-    .join('; ');
-  const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : '';
-  throw new UserError(`invalid ${kind} profile: ${detail}${more}`, {
-    where: firstPath ? `${sourceName} ${firstPath}` : sourceName,
-    fix: `see the comment at the top of an existing profiles/${kind === 'GPU' ? 'gpus' : 'models'}/*.yaml for the expected fields and units`,
-  });
+  throw messages.fileSchemaIssues(sourceName, `${kind} profile`, r.error.issues.map((i) => ({ path: formatKeyPath(i.path), message: i.message })),
+    `see the comment at the top of an existing profiles/${kind === 'GPU' ? 'gpus' : 'models'}/*.yaml for the expected fields and units`);
 }
 
 /** Parse and validate one GPU profile. `sourceName` (a file name) is used in error messages. */

@@ -58,3 +58,23 @@ describe('suggestions', () => {
     expect(editDistance('', 'abc')).toBe(3);
   });
 });
+
+describe('data files report every schema problem', () => {
+  it('a profile with several bad fields gives one problem per field, each naming the file', async () => {
+    const { parseGpuProfile } = await import('../../src/profiles/registry.ts');
+    let err: unknown;
+    try {
+      parseGpuProfile('id: x\nname: 3\nmemoryGiB: -1\n', 'x.yaml');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(UserError);
+    const e = err as UserError;
+    expect(e.problems.length).toBeGreaterThan(2);
+    for (const p of e.problems) {
+      expect(p.file).toBe('x.yaml');
+      expect(p.message).toMatch(/^invalid GPU profile: /);
+    }
+    expect(e.problems.map((p) => p.path)).toContain('memoryGiB');
+  });
+});
