@@ -14,7 +14,15 @@ import { commanderProblems, renderProblems } from './errors.ts';
 export type { Io } from './io.ts';
 
 /** Commands whose registration is cheap; anything else (help, calibrate, a typo) also registers `calibrate`. */
-const LIGHT_COMMANDS = new Set(['run', 'check', 'capacity', 'profiles', 'trace', 'schema']);
+const LIGHT_COMMANDS = new Set(['run', 'check', 'capacity', 'plan', 'merge', 'profiles', 'trace', 'schema']);
+
+function fractionFlag(v: string, flag: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
+    throw UserError.of([{ code: 'bad-option', path: '', arg: flag, message: `${flag} must be a number from 0 to 1, got "${v}"`, fix: `e.g. ${flag} 0.01` }]);
+  }
+  return n;
+}
 
 function positiveIntFlag(v: string, flag: string): number {
   const n = Number(v);
@@ -86,6 +94,41 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       const gpusPerNode = positiveIntFlag(opts.gpusPerNode, '--gpus-per-node');
       const { capacityCommand } = await import('./commands/simulate.ts');
       exitCode = capacityCommand(io, file, { ...opts, maxReplicas, gpusPerNode });
+    });
+
+  program
+    .command('plan')
+    .description('size every option of a search space (GPU, TP, precision, engine, …), rank them by cost; exit 1 when none meets the SLO')
+    .argument('<scenario>', 'scenario file with an `slo` block')
+    .option('--space <file>', 'YAML mapping scenario key paths (as --set) to lists of values; the product is searched')
+    .option('--max-replicas <n>', 'upper bound of the replica search per option', '64')
+    .option('--replicas <n>', 'evaluate this fleet size instead of searching the fewest replicas')
+    .option('--max-rejection-rate <x>', 'highest share of requests that may be rejected', '0.01')
+    .option('--max-rate', 'also find the highest arrival rate each chosen fleet sustains (bisection on the rate)')
+    .option('--jobs <n>', 'worker threads (default: the number of CPUs)')
+    .option('--shard <i/n>', 'evaluate only shard i of n (JSON for `servesim merge`)')
+    .option('--json', 'print JSON')
+    .option('--set <key.path=value>', 'override a scenario key (repeatable)', collect, [])
+    .action(async (file: string, opts: { space?: string; maxReplicas: string; replicas?: string; maxRejectionRate: string; maxRate?: boolean; jobs?: string; shard?: string; json?: boolean; set: string[] }) => {
+      const maxReplicas = positiveIntFlag(opts.maxReplicas, '--max-replicas');
+      const fixedReplicas = opts.replicas === undefined ? undefined : positiveIntFlag(opts.replicas, '--replicas');
+      const jobs = opts.jobs === undefined ? undefined : positiveIntFlag(opts.jobs, '--jobs');
+      const maxRejectionRate = fractionFlag(opts.maxRejectionRate, '--max-rejection-rate');
+      const { planCommand } = await import('./commands/plan.ts');
+      const { progressWanted } = await import('./progress.ts');
+      exitCode = await planCommand(io, file, {
+        ...opts, maxReplicas, fixedReplicas, jobs, maxRejectionRate, progress: progressWanted(opts.json),
+      });
+    });
+
+  program
+    .command('merge')
+    .description('combine the --json outputs of `servesim plan --shard i/n` into the single-machine plan')
+    .argument('<shards...>', 'shard files (plan --shard i/n --json)')
+    .option('--json', 'print JSON (byte-identical to `servesim plan --json` on one machine)')
+    .action(async (files: string[], opts: { json?: boolean }) => {
+      const { mergeCommand } = await import('./commands/plan.ts');
+      exitCode = mergeCommand(io, files, opts);
     });
 
   // `calibrate` declares its options in src/calibrate/command.ts, which loads the fitting code: registered only
