@@ -6,7 +6,7 @@
  * simulation noise. Search: 1, 2, 4, … until a count meets the SLO (or `maxReplicas` is reached), then
  * bisection between the last miss and the first hit — about 2·log2(N) runs for an answer N.
  *
- * When no count up to `maxReplicas` meets the SLO, a probe tells whether more replicas could help: one
+ * When one replica misses the SLO, a probe tells (before the fleet is grown) whether more replicas could help: one
  * replica at a negligible rate (requests spaced far apart, at most {@link PROBE_REQUESTS} of them). If even
  * that misses an objective, the latency is that of a single request on an idle replica and no replica count
  * can fix it; the reason names the objective (e.g. "a single request's prefill exceeds the TTFT SLO").
@@ -75,7 +75,7 @@ export interface OptionEvaluation {
   sloHeadroom: number | null;
   /** Highest arrival-rate factor (× the scenario's rate) the chosen fleet sustains; with `--max-rate`. */
   maxRateFactor?: number | null;
-  /** That factor × the scenario's mean arrival rate, in requests per second; with `--max-rate`. */
+  /** That factor × the scenario's rate (`ratePerSec`, or for traces the run's mean arrival rate), in requests per second; with `--max-rate`. */
   maxRequestsPerSec?: number | null;
   /** Every replica count simulated, ascending. */
   trials: Trial[];
@@ -143,6 +143,7 @@ const SLO_WORDS: Record<string, string> = {
   itlMs: "a single request's inter-token latency exceeds the ITL SLO",
   e2eMs: 'a single request on an idle replica exceeds the E2E SLO',
   queueMs: 'a single request on an idle replica queues longer than the queue SLO',
+  rejections: 'requests are rejected even by an idle replica (they do not fit its KV cache or limits)',
 };
 
 /**
@@ -174,7 +175,10 @@ export function evaluateOption(s: Scenario, env: ResolveEnv, opts: PlanSearchOpt
   const addMaxRate = (o: OptionEvaluation, fleet: Scenario, at: Trial) => {
     const f = maxRateFactor(fleet, env, opts.maxRejectionRate);
     o.maxRateFactor = f;
-    o.maxRequestsPerSec = f === null ? null : Math.round(f * at.arrivalRatePerSec * 1e4) / 1e4;
+    // The scenario's nominal rate where it has one (Poisson, gamma, constant), else the mean arrival rate of the
+    // run (arrivals over the simulated time, for traces and tenants).
+    const nominal = (s.workload?.arrivals as { ratePerSec?: number } | undefined)?.ratePerSec;
+    o.maxRequestsPerSec = f === null ? null : Math.round(f * (nominal ?? at.arrivalRatePerSec) * 1e4) / 1e4;
   };
   const empty = {
     gpus: null, replicas: null, meetsSlo: false, pruned: false, latencyMs: null, costUsdPerMillionTokens: null,
@@ -188,6 +192,17 @@ export function evaluateOption(s: Scenario, env: ResolveEnv, opts: PlanSearchOpt
     }
     throw e;
   }
+  // Could more replicas help at all? One replica, requests far apart: the latency of a request on an idle
+  // replica. Run only once one replica misses (cheap: at most PROBE_REQUESTS requests), before growing the fleet.
+  let probeReason: string | null = null;
+  const probeFails = (): boolean => {
+    const probeScenario = withReplicas(1, capRequests(scaleRate(s, PROBE_RATE_FACTOR), PROBE_REQUESTS));
+    const probe = simulate(probeScenario, 1);
+    if (probe.meetsSlo) return false;
+    const key = (probe.violations[0] ?? '').split(/[. ]/)[0];
+    probeReason = `${SLO_WORDS[key] ?? 'one replica at a negligible rate already misses the SLO'} (${probe.violations.join(', ')} with one replica at ${PROBE_RATE_FACTOR}× the rate); more replicas cannot help`;
+    return true;
+  };
   // Bracket: 1, 2, 4, … (capped at maxReplicas), then bisect between the last miss and the first hit.
   let lo = 0; // highest count known to miss
   let hi: number | null = null;
@@ -198,6 +213,7 @@ export function evaluateOption(s: Scenario, env: ResolveEnv, opts: PlanSearchOpt
       break;
     }
     lo = n;
+    if (n === 1 && probeFails()) break;
     if (n >= top) break;
   }
   if (hi !== null && opts.fixedReplicas === undefined) {
@@ -209,26 +225,21 @@ export function evaluateOption(s: Scenario, env: ResolveEnv, opts: PlanSearchOpt
   }
   const trials = [...memo.values()].sort((a, b) => a.replicas - b.replicas);
   if (hi === null) {
-    const last = trial(top);
-    // Could more replicas help? One replica, requests far apart: the latency of a request on an idle replica.
-    const probeScenario = withReplicas(1, capRequests(scaleRate(s, PROBE_RATE_FACTOR), PROBE_REQUESTS));
-    const probe = simulate(probeScenario, 1);
-    let reason: string;
-    if (!probe.meetsSlo) {
-      const v = probe.violations[0] ?? '';
-      const key = v.split('.')[0];
-      reason = `${SLO_WORDS[key] ?? 'one replica at a negligible rate already misses the SLO'} (${probe.violations.join(', ')} at ${PROBE_RATE_FACTOR}× the rate); more replicas cannot help`;
-    } else {
-      reason = opts.fixedReplicas !== undefined
-        ? `the SLO is not met with ${top} replicas (${last.violations.join(', ')})`
-        : `the SLO is not met with ${top} replicas (${last.violations.join(', ')}); raise --max-replicas`;
-    }
+    const last = trials[trials.length - 1];
+    const reason = probeReason ?? (opts.fixedReplicas !== undefined
+      ? `the SLO is not met with ${top} replicas (${last.violations.join(', ')})`
+      : `the SLO is not met with ${top} replicas (${last.violations.join(', ')}); raise --max-replicas`);
     const missed: OptionEvaluation = {
-      ...base, ...empty, reason, latencyMs: last.latencyMs, costUsdPerMillionTokens: last.costUsdPerMillionTokens,
-      energyJPerToken: last.energyJPerToken, sloHeadroom: last.sloHeadroom, trials,
+      ...base, ...empty, reason, latencyMs: last.latencyMs, energyJPerToken: last.energyJPerToken, sloHeadroom: last.sloHeadroom, trials,
     };
+    if (opts.fixedReplicas !== undefined) {
+      // A given fleet: its size and cost are known even when it misses the SLO.
+      missed.replicas = top;
+      missed.gpus = top * gpusPerReplica;
+      missed.costUsdPerMillionTokens = last.costUsdPerMillionTokens;
+    }
     // A given fleet (--replicas) that misses the SLO still has a rate it sustains (a factor below 1).
-    if (opts.maxRate && opts.fixedReplicas !== undefined) addMaxRate(missed, withReplicas(top), last);
+    if (opts.maxRate && opts.fixedReplicas !== undefined) addMaxRate(missed, withReplicas(last.replicas), last);
     return missed;
   }
   const best = trial(hi);

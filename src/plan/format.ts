@@ -20,7 +20,7 @@ export function formatPlanTable(d: PlanDocument): string {
     const r = [
       String(i + 1), optionLabel(o), o.gpus === null ? '—' : String(o.gpus), o.replicas === null ? '—' : String(o.replicas),
       f(o.costUsdPerMillionTokens, 3), f(o.latencyMs?.ttft, 0), f(o.latencyMs?.tpot, 1),
-      o.sloHeadroom === null ? '—' : `${Math.round(o.sloHeadroom * 100)}%`,
+      o.sloHeadroom === null ? '—' : o.sloHeadroom < -1 ? '<-100%' : `${Math.round(o.sloHeadroom * 100)}%`,
     ];
     if (withEnergy) r.push(f(o.energyJPerToken, 3));
     if (withRate) r.push(o.maxRateFactor === undefined || o.maxRateFactor === null ? (o.maxRateFactor === null ? '>1024×' : '—') : `${o.maxRateFactor.toFixed(2)}×`);

@@ -7,11 +7,24 @@
  * through tsx when servesim runs from its sources (tests, bench).
  */
 import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import path from 'node:path';
 import type { Problem } from '../errors/problem.ts';
 import { UserError } from '../errors/user-error.ts';
 import { runTask } from './task.ts';
 import type { PlanTask } from './task.ts';
 import type { OptionEvaluation } from './evaluate.ts';
+
+/** From sources (tests, bench): a worker that registers tsx's loader, then imports worker.ts. */
+function sourceWorker(url: URL): Worker {
+  const req = createRequire(import.meta.url);
+  const pkgFile = req.resolve('tsx/package.json');
+  const entry = (req(pkgFile) as { exports: Record<string, { import: { default: string } }> }).exports['./esm/api'].import.default;
+  const api = pathToFileURL(path.join(path.dirname(pkgFile), entry)).href;
+  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`;
+  return new Worker(code, { eval: true });
+}
 
 type Reply = { index: number; result?: OptionEvaluation; problems?: Problem[]; internal?: string };
 
@@ -34,7 +47,7 @@ export async function runTasks(tasks: readonly PlanTask[], jobs: number, onDone:
     const workers: Worker[] = [];
     const stopAll = () => { for (const w of workers) void w.terminate(); };
     for (let i = 0; i < n; i++) {
-      const w = new Worker(url, fromSource ? { execArgv: ['--import', 'tsx'] } : {});
+      const w = fromSource ? sourceWorker(url) : new Worker(url);
       workers.push(w);
       const feed = () => {
         if (failure === null && next < tasks.length) w.postMessage(tasks[next++]);
