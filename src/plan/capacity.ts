@@ -4,6 +4,7 @@ import type { ResolveEnv } from '../scenario/resolve.ts';
 import { runScenario } from '../scenario/run.ts';
 import type { RunReport } from '../report/result.ts';
 import { messages } from '../errors/messages.ts';
+import { whyNoReplicaCountHelps } from './evaluate.ts';
 
 export interface CapacityOptions {
   maxReplicas: number;
@@ -19,10 +20,20 @@ export interface CapacityEvaluation {
   sloMet: boolean;
   violations: string[];
   costUsd: number;
+  costUsdPerMillionTokens: number;
+  /** Achieved p99 latencies (null when no request completed). */
+  latencyMs: { ttft: number | null; tpot: number | null; e2e: number | null };
 }
 
 export interface CapacityResult {
   scenario: string;
+  gpu: string;
+  precision: { weights: string; kvCache: string };
+  parallelism: { tensor: number; pipeline: number };
+  /** Why no replica count up to `maxReplicas` (or none at all) meets the SLO; null when one does. */
+  reason: string | null;
+  /** Whether more replicas than `maxReplicas` could help (false when one idle replica already misses the SLO). */
+  moreReplicasCouldHelp: boolean | null;
   /** Fewest replicas meeting every SLO, or null if even `maxReplicas` does not. */
   replicas: number | null;
   gpus: number | null;
@@ -55,10 +66,14 @@ export function findCapacity(s: Scenario, env: ResolveEnv, opts: CapacityOptions
         : undefined,
     };
     const report: RunReport = runScenario(resolveScenario(scenario, env)).report;
+    const l = report.latencyMs;
+    const fin = (x: number) => (Number.isFinite(x) ? x : null);
     evaluations.push({
       replicas, down, sloMet: report.slo.met,
       violations: report.slo.violations.map((v) => `${v.key} ${v.actualMs} > ${v.limitMs}`),
       costUsd: report.cost.totalUsd,
+      costUsdPerMillionTokens: report.cost.usdPerMillionTokens,
+      latencyMs: { ttft: fin(l.ttft.p99), tpot: fin(l.tpot.p99), e2e: fin(l.e2e.p99) },
     });
     return report.slo.met;
   };
@@ -73,7 +88,22 @@ export function findCapacity(s: Scenario, env: ResolveEnv, opts: CapacityOptions
     return hi;
   };
   const n = search(1, 0);
-  const result: CapacityResult = { scenario: s.name, replicas: n, gpus: n === null ? null : n * gpusPerReplica, evaluations };
+  let reason: string | null = null;
+  let moreReplicasCouldHelp: boolean | null = null;
+  if (n === null) {
+    // Latency SLOs only: the rejection rate is not an objective of capacity (rate 1 tolerates any).
+    const why = whyNoReplicaCountHelps(s, env, 1);
+    moreReplicasCouldHelp = why === null;
+    const last = evaluations[evaluations.length - 1];
+    reason = why ?? `the SLO is not met with ${opts.maxReplicas} replicas (${last.violations.join(', ')}); raise --max-replicas`;
+  }
+  const result: CapacityResult = {
+    scenario: s.name, gpu: s.gpu ?? '',
+    precision: { weights: s.precision.weights, kvCache: s.precision.kvCache ?? s.precision.weights },
+    parallelism: { tensor: s.parallelism.tensor, pipeline: s.parallelism.pipeline },
+    reason, moreReplicasCouldHelp,
+    replicas: n, gpus: n === null ? null : n * gpusPerReplica, evaluations,
+  };
   if (opts.nPlusOne) {
     const perNode = Math.max(1, Math.floor(opts.gpusPerNode / gpusPerReplica));
     // With k replicas down, at least N + k are needed: start the search there.

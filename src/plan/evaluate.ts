@@ -147,6 +147,23 @@ const SLO_WORDS: Record<string, string> = {
 };
 
 /**
+ * Runs one replica at a negligible rate (at most {@link PROBE_REQUESTS} requests, {@link PROBE_RATE_FACTOR}× the
+ * scenario's rate, static provisioning): when even that misses an objective, no replica count can meet it and
+ * the returned sentence says why; null when the single idle replica meets every objective.
+ */
+export function whyNoReplicaCountHelps(s: Scenario, env: ResolveEnv, maxRejectionRate: number): string | null {
+  const probeScenario: Scenario = {
+    ...capRequests(scaleRate(s, PROBE_RATE_FACTOR), PROBE_REQUESTS),
+    replicas: 1, failures: undefined,
+    fleet: { ...s.fleet, provisioning: { kind: 'static' } } as Scenario['fleet'],
+  };
+  const probe = summarize(runScenario(resolveScenario(probeScenario, env)).report, probeScenario, maxRejectionRate, 1);
+  if (probe.meetsSlo) return null;
+  const key = (probe.violations[0] ?? '').split(/[. ]/)[0];
+  return `${SLO_WORDS[key] ?? 'one replica at a negligible rate already misses the SLO'} (${probe.violations.join(', ')} with one replica at ${PROBE_RATE_FACTOR}× the rate); more replicas cannot help`;
+}
+
+/**
  * Evaluates one option (`s` is the scenario with the option's overrides applied). Throws a UserError only
  * for problems that are not about the option (e.g. a missing trace file); the resolve-time problems of a
  * configuration that cannot run (does not fit, TP not dividing the heads) prune it with the reason.
@@ -196,12 +213,8 @@ export function evaluateOption(s: Scenario, env: ResolveEnv, opts: PlanSearchOpt
   // replica. Run only once one replica misses (cheap: at most PROBE_REQUESTS requests), before growing the fleet.
   let probeReason: string | null = null;
   const probeFails = (): boolean => {
-    const probeScenario = withReplicas(1, capRequests(scaleRate(s, PROBE_RATE_FACTOR), PROBE_REQUESTS));
-    const probe = simulate(probeScenario, 1);
-    if (probe.meetsSlo) return false;
-    const key = (probe.violations[0] ?? '').split(/[. ]/)[0];
-    probeReason = `${SLO_WORDS[key] ?? 'one replica at a negligible rate already misses the SLO'} (${probe.violations.join(', ')} with one replica at ${PROBE_RATE_FACTOR}× the rate); more replicas cannot help`;
-    return true;
+    probeReason = whyNoReplicaCountHelps(s, env, opts.maxRejectionRate);
+    return probeReason !== null;
   };
   // Bracket: 1, 2, 4, … (capped at maxReplicas), then bisect between the last miss and the first hit.
   let lo = 0; // highest count known to miss

@@ -134,3 +134,32 @@ describe('the built command', () => {
     expect(r.stdout).toBe(inProc);
   }, 60_000);
 });
+
+describe('servesim capacity', () => {
+  it('prints GPU, precision, TP, cost and achieved latency; exit 0 when a size works', async () => {
+    const r = await cli(['capacity', scenario, '--max-replicas', '8']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/l40s · TP1 · bf16/);
+    expect(r.out).toMatch(/\d+ replicas? \(\d+ GPUs?\) meets? the SLO · \$\d+\.\d{3} per million tokens · p99 TTFT \d+ ms · p99 TPOT [\d.]+ ms/);
+    const j = JSON.parse((await cli(['capacity', scenario, '--max-replicas', '8', '--json'])).out);
+    expect(j.gpu).toBe('l40s');
+    expect(j.reason).toBeNull();
+    expect(j.evaluations[0].latencyMs.ttft).toBeGreaterThan(0);
+  }, 30_000);
+
+  it('exits 1 and says more replicas cannot help when one idle replica already misses the SLO', async () => {
+    const r = await cli(['capacity', scenario, '--max-replicas', '8', '--set', 'slo={ttftMs: {p99: 5}}']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/more replicas cannot help/);
+    expect(r.out).not.toMatch(/raise --max-replicas/);
+    const j = await cli(['capacity', scenario, '--max-replicas', '8', '--json', '--set', 'slo={ttftMs: {p99: 5}}']);
+    expect(j.code).toBe(1);
+    expect(JSON.parse(j.out).moreReplicasCouldHelp).toBe(false);
+  }, 30_000);
+
+  it('exits 1 and suggests --max-replicas when the cap is what stops it', async () => {
+    const r = await cli(['capacity', scenario, '--max-replicas', '1', '--set', 'workload.arrivals.ratePerSec=60']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/raise --max-replicas/);
+  }, 30_000);
+});

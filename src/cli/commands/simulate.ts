@@ -69,11 +69,19 @@ export function capacityCommand(io: Io, file: string,
   const res = withLocations(locate, () => findCapacity(scenario, nodeResolveEnv(file), { maxReplicas, nPlusOne: !!opts.nPlusOne, gpusPerNode }));
   if (opts.json) {
     io.out(stableJson(res));
-    return 0;
+    return res.replicas === null ? 1 : 0;
   }
-  io.out(res.replicas === null
-    ? `${res.scenario}: the SLO is not met even with ${maxReplicas} replicas (raise --max-replicas)\n`
-    : `${res.scenario}: ${res.replicas} replicas (${res.gpus} GPUs) meet the SLO\n`);
+  const tp = res.parallelism.pipeline > 1 ? `TP${res.parallelism.tensor} × PP${res.parallelism.pipeline}` : `TP${res.parallelism.tensor}`;
+  const prec = res.precision.weights === res.precision.kvCache ? res.precision.weights : `${res.precision.weights} weights, ${res.precision.kvCache} KV cache`;
+  io.out(`${res.scenario}: ${res.gpu} · ${tp} · ${prec}\n`);
+  const ms = (x: number | null, d = 0) => (x === null ? '—' : `${x.toFixed(d)} ms`);
+  if (res.replicas === null) {
+    io.out(`no fleet size meets the SLO: ${res.reason}\n`);
+  } else {
+    const at = res.evaluations.find((e) => e.replicas === res.replicas && e.down === 0)!;
+    io.out(`${res.replicas} replica${res.replicas === 1 ? '' : 's'} (${res.gpus} GPU${res.gpus === 1 ? '' : 's'}) meet${res.replicas === 1 ? 's' : ''} the SLO · $${at.costUsdPerMillionTokens.toFixed(3)} per million tokens · ` +
+      `p99 TTFT ${ms(at.latencyMs.ttft)} · p99 TPOT ${ms(at.latencyMs.tpot, 1)} · p99 E2E ${ms(at.latencyMs.e2e)}\n`);
+  }
   if (res.nPlusOne) {
     const np = res.nPlusOne;
     io.out(np.replicas === null
@@ -83,5 +91,5 @@ export function capacityCommand(io: Io, file: string,
   for (const e of res.evaluations) {
     io.out(`  tried ${e.replicas}${e.down ? ` (${e.down} down)` : ''}: ${e.sloMet ? 'met' : `missed ${e.violations.join(', ')}`}\n`);
   }
-  return 0;
+  return res.replicas === null ? 1 : 0;
 }
