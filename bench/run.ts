@@ -9,7 +9,10 @@
  * scenarios/azure-conv-llama8b-h100.yaml`, when ../shared/data is there), each the median of 5 runs and as a
  * ratio to a bare `node -e 0` measured in the same run (so a slower machine shifts both).
  *
- * Usage: npm run bench [-- --only startup|azure|million|fleet|stream] [--json]
+ * `plan` runs `servesim plan` (built CLI, worker threads, CI=1 so no progress bar) over bench/plan-space.yaml: 4 GPU
+ * types × 3 TP × 2 precisions of Llama-3.1-70B on the one-hour Azure conversation trace; goal < 60 s wall.
+ *
+ * Usage: npm run bench [-- --only startup|azure|million|fleet|stream|plan] [--json]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -221,5 +224,29 @@ for (const c of cases) {
     );
   }
 }
-if (json) console.log(JSON.stringify({ node: process.version, startup, results }, null, 2));
-process.exitCode = results.every((r) => r.met) && startup.every((r) => r.met) ? 0 : 1;
+interface PlanBench { goal: string; wallSec: number; cpuSec: number; options: number; simulations: number; best: string | null; met: boolean }
+
+/** `servesim plan` as users run it (bin/servesim.js → dist/), on all cores. */
+function measurePlan(): PlanBench | null {
+  if (!existsSync(path.join(repo, '../shared/data/traces/azure-2023-conv.csv'))) return null;
+  if (startup.length === 0) execFileSync('npm', ['run', 'build', '--silent'], { cwd: repo, stdio: 'inherit' });
+  const args = [path.join(repo, 'bin/servesim.js'), 'plan', 'scenarios/azure-conv-llama8b-h100.yaml', '--set', 'model=llama-3.1-70b',
+    '--space', 'bench/plan-space.yaml', '--max-replicas', '16', '--json'];
+  const t0 = performance.now();
+  const p = spawnSync(process.execPath, ['--import', CPU_PROBE, ...args], { cwd: repo, encoding: 'utf8', env: { ...process.env, CI: '1' }, maxBuffer: 1 << 28 });
+  const wallSec = (performance.now() - t0) / 1000;
+  if (p.status !== 0 && p.status !== 1) throw new Error(`servesim plan exited ${p.status}: ${p.stderr}`);
+  const d = JSON.parse(p.stdout) as { options: { trials: unknown[] }[]; best: string | null };
+  return {
+    goal: '4 GPUs × 3 TP × 2 precisions, Llama-3.1-70B, 1 h Azure conv trace: < 60 s wall',
+    wallSec, cpuSec: Number(/cpu=([\d.]+)\s*$/.exec(p.stderr)?.[1] ?? NaN), options: d.options.length,
+    simulations: d.options.reduce((n, o) => n + o.trials.length, 0), best: d.best, met: wallSec < 60,
+  };
+}
+const plan = !only || only.includes('plan') ? measurePlan() : null;
+if (plan && !json) {
+  console.log(`plan     ${plan.options} options, ${plan.simulations} sized runs (+ probes): ${plan.wallSec.toFixed(1)} s wall, ` +
+    `${plan.cpuSec.toFixed(1)} s CPU (all threads), best ${plan.best} — ${plan.met ? 'goal met' : 'GOAL MISSED'} (${plan.goal})`);
+}
+if (json) console.log(JSON.stringify({ node: process.version, startup, results, plan }, null, 2));
+process.exitCode = results.every((r) => r.met) && startup.every((r) => r.met) && (plan === null || plan.met) ? 0 : 1;
