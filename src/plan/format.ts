@@ -23,7 +23,10 @@ export function formatPlanTable(d: PlanDocument): string {
       o.sloHeadroom === null ? '—' : o.sloHeadroom < -1 ? '<-100%' : `${Math.round(o.sloHeadroom * 100)}%`,
     ];
     if (withEnergy) r.push(f(o.energyJPerToken, 3));
-    if (withRate) r.push(o.maxRateFactor === undefined || o.maxRateFactor === null ? (o.maxRateFactor === null ? '>1024×' : '—') : `${o.maxRateFactor.toFixed(2)}×`);
+    if (withRate) {
+      r.push(o.maxRateFactor === undefined ? '—' : o.maxRateFactor === null ? '>1024×'
+        : `${o.maxRateFactor.toFixed(2)}× (${f(o.maxRequestsPerSec, 1)} req/s)`);
+    }
     r.push(o.meetsSlo ? (d.best === o.id ? 'best' : d.pareto.includes(o.id) ? 'pareto' : 'ok') : o.pruned ? 'pruned' : 'misses SLO');
     return r;
   });
@@ -31,7 +34,7 @@ export function formatPlanTable(d: PlanDocument): string {
   const line = (cells: string[]) => cells.map((c, i) => (i === 1 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
   const out: string[] = [];
   const sloText = Object.entries(d.slo).map(([k, v]) => `${k} ${Object.entries(v as Record<string, number>).map(([s, x]) => `${s} ≤ ${x}`).join(', ')}`).join('; ');
-  out.push(`servesim plan · ${d.scenario} · ${d.model} · ${d.space.size} option${d.space.size === 1 ? '' : 's'} (${d.space.keys.join(' × ')}) · SLO ${sloText || 'none'}`);
+  out.push(`servesim plan · ${d.scenario} · ${d.model} · ${d.space.size} option${d.space.size === 1 ? '' : 's'}${d.space.keys.length > 0 ? ` (${d.space.keys.join(' × ')})` : ' (the scenario as given)'} · SLO ${sloText || 'none'}`);
   out.push('');
   out.push(line(head));
   for (const r of rows) out.push(line(r));
