@@ -14,7 +14,7 @@ import { commanderProblems, renderProblems } from './errors.ts';
 export type { Io } from './io.ts';
 
 /** Commands whose registration is cheap; anything else (help, calibrate, a typo) also registers `calibrate`. */
-const LIGHT_COMMANDS = new Set(['run', 'check', 'capacity', 'plan', 'merge', 'profiles', 'trace', 'schema']);
+const LIGHT_COMMANDS = new Set(['run', 'check', 'capacity', 'plan', 'merge', 'report', 'profiles', 'trace', 'schema']);
 
 function fractionFlag(v: string, flag: string): number {
   const n = Number(v);
@@ -129,6 +129,41 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .action(async (files: string[], opts: { json?: boolean }) => {
       const { mergeCommand } = await import('./commands/plan.ts');
       exitCode = mergeCommand(io, files, opts);
+    });
+
+  program
+    .command('report')
+    .description('procurement what-if: plan a space, grow the traffic, and write report.html, charts (SVG, PNG) and summary.md')
+    .argument('<scenario>', 'scenario file with an `slo` block')
+    .option('--space <file>', 'search space (as for plan)')
+    .option('--out <dir>', 'folder to write report.html, *.svg, *.png, summary.md, plan.json into')
+    .option('--growth <pct>', 'traffic growth per month, %', '5')
+    .option('--months <n>', 'months of growth to plan for', '12')
+    .option('--lead-time <months|gpu=months>', 'procurement lead time, all GPUs or one (repeatable)', collect, [])
+    .option('--kwh-usd <usd>', 'power price for on-prem TCO, $ per kWh', '0.1')
+    .option('--max-replicas <n>', 'upper bound of the replica search per option', '64')
+    .option('--max-rejection-rate <x>', 'highest share of requests that may be rejected', '0.01')
+    .option('--jobs <n>', 'worker threads (default: the number of CPUs)')
+    .option('--set <key.path=value>', 'override a scenario key (repeatable)', collect, [])
+    .action(async (file: string, opts: { space?: string; out?: string; growth: string; months: string; leadTime: string[]; kwhUsd: string; maxReplicas: string; maxRejectionRate: string; jobs?: string; set: string[] }) => {
+      const maxReplicas = positiveIntFlag(opts.maxReplicas, '--max-replicas');
+      const months = positiveIntFlag(opts.months, '--months');
+      const jobs = opts.jobs === undefined ? undefined : positiveIntFlag(opts.jobs, '--jobs');
+      const maxRejectionRate = fractionFlag(opts.maxRejectionRate, '--max-rejection-rate');
+      const growth = Number(opts.growth);
+      if (opts.growth.trim() === '' || !Number.isFinite(growth) || growth < 0 || growth > 1000) {
+        throw UserError.of([{ code: 'bad-option', path: '', arg: '--growth', message: `--growth must be a percentage per month from 0 to 1000, got "${opts.growth}"`, fix: 'e.g. --growth 5' }]);
+      }
+      const kwhUsd = Number(opts.kwhUsd);
+      if (opts.kwhUsd.trim() === '' || !Number.isFinite(kwhUsd) || kwhUsd < 0) {
+        throw UserError.of([{ code: 'bad-option', path: '', arg: '--kwh-usd', message: `--kwh-usd must be a price ≥ 0, got "${opts.kwhUsd}"`, fix: 'e.g. --kwh-usd 0.12' }]);
+      }
+      const { reportCommand } = await import('./commands/report.ts');
+      const { progressWanted } = await import('./progress.ts');
+      exitCode = await reportCommand(io, file, {
+        space: opts.space, set: opts.set, out: opts.out ?? '', growth, months, leadTime: opts.leadTime, kwhUsd,
+        maxReplicas, maxRejectionRate, jobs, progress: progressWanted(false),
+      });
     });
 
   // `calibrate` declares its options in src/calibrate/command.ts, which loads the fitting code: registered only

@@ -56,6 +56,7 @@ export interface Trial {
   sloHeadroom: number | null;
   /** Mean arrival rate of the run (requests per second). */
   arrivalRatePerSec: number;
+  gpuHourUsd: number;
 }
 
 export interface OptionEvaluation {
@@ -77,8 +78,19 @@ export interface OptionEvaluation {
   maxRateFactor?: number | null;
   /** That factor × the scenario's rate (`ratePerSec`, or for traces the run's mean arrival rate), in requests per second; with `--max-rate`. */
   maxRequestsPerSec?: number | null;
+  /** With `--max-rate`: every rate factor simulated at the chosen size, ascending (p99 latency vs load). */
+  loadCurve?: LoadPoint[];
+  /** Price of one GPU-hour used for the cost ($, from the report's `cost.gpuHourUsd`). */
+  gpuHourUsd?: number;
   /** Every replica count simulated, ascending. */
   trials: Trial[];
+}
+
+export interface LoadPoint {
+  /** × the scenario's arrival rate. */
+  factor: number;
+  meetsSlo: boolean;
+  latencyMs: LatencySummary;
 }
 
 const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
@@ -134,6 +146,7 @@ function summarize(report: RunReport, s: Scenario, maxRejectionRate: number, rep
     energyJPerToken: typeof energy === 'number' && Number.isFinite(energy) ? energy : null,
     sloHeadroom: headroom === null ? null : Math.round(headroom * 1e4) / 1e4,
     arrivalRatePerSec: report.littlesLaw.arrivalRatePerSec,
+    gpuHourUsd: report.cost.gpuHourUsd,
   };
 }
 
@@ -190,7 +203,9 @@ export function evaluateOption(s: Scenario, env: ResolveEnv, opts: PlanSearchOpt
     return t;
   };
   const addMaxRate = (o: OptionEvaluation, fleet: Scenario, at: Trial) => {
-    const f = maxRateFactor(fleet, env, opts.maxRejectionRate);
+    const curve: LoadPoint[] = [];
+    const f = maxRateFactor(fleet, env, opts.maxRejectionRate, 0.01, curve);
+    o.loadCurve = curve;
     o.maxRateFactor = f;
     // The scenario's nominal rate where it has one (Poisson, gamma, constant), else the mean arrival rate of the
     // run (arrivals over the simulated time, for traces and tenants).
@@ -257,7 +272,7 @@ export function evaluateOption(s: Scenario, env: ResolveEnv, opts: PlanSearchOpt
   }
   const best = trial(hi);
   const out: OptionEvaluation = {
-    ...base, gpus: hi * gpusPerReplica, replicas: hi, meetsSlo: true, reason: null, pruned: false,
+    ...base, gpus: hi * gpusPerReplica, replicas: hi, meetsSlo: true, reason: null, pruned: false, gpuHourUsd: best.gpuHourUsd,
     latencyMs: best.latencyMs, costUsdPerMillionTokens: best.costUsdPerMillionTokens, energyJPerToken: best.energyJPerToken,
     sloHeadroom: best.sloHeadroom, trials,
   };
@@ -270,14 +285,19 @@ export function evaluateOption(s: Scenario, env: ResolveEnv, opts: PlanSearchOpt
  * holds (fleet as given). Doubles until the SLO breaks (up to 1024×), then bisects to 1% relative precision.
  * Returns 0 when the SLO is missed even at 1/1024 of the rate, null when it holds even at 1024×.
  */
-export function maxRateFactor(s: Scenario, env: ResolveEnv, maxRejectionRate: number, tolerance = 0.01): number | null {
+export function maxRateFactor(s: Scenario, env: ResolveEnv, maxRejectionRate: number, tolerance = 0.01, curve?: LoadPoint[]): number | null {
   const memo = new Map<number, boolean>();
   const ok = (f: number): boolean => {
     let r = memo.get(f);
     if (r === undefined) {
       const sc = scaleRate(s, f);
-      r = summarize(runScenario(resolveScenario(sc, env)).report, sc, maxRejectionRate, sc.replicas).meetsSlo;
+      const t = summarize(runScenario(resolveScenario(sc, env)).report, sc, maxRejectionRate, sc.replicas);
+      r = t.meetsSlo;
       memo.set(f, r);
+      if (curve) {
+        curve.push({ factor: f, meetsSlo: r, latencyMs: t.latencyMs });
+        curve.sort((a, b) => a.factor - b.factor);
+      }
     }
     return r;
   };
