@@ -120,12 +120,13 @@ export async function reportCommand(io: Io, file: string, flags: ReportFlags): P
   if (!flags.out) throw bad('--out', 'report needs --out DIR', 'e.g. --out report/');
   prepareOutDir(flags.out);
   if (!flags.space) throw bad('--space', 'report needs --space SPACE.yaml', 'e.g. --space space.yaml (see docs/planning.md)');
+  const leadTimeMonths = parseLeadTimes(flags.leadTime); // before the (long) plan: a typo must fail at once
   const { doc } = await computePlan(file, { ...flags, maxRate: true, shard: undefined });
   const plan = doc!;
   const prices: Record<string, GpuPrices> = {};
   for (const o of plan.options) if (!prices[o.gpu] && !o.pruned) prices[o.gpu] = gpuPrices(o.gpu, o.gpuHourUsd);
   const params: ReportParams = {
-    growthPctPerMonth: flags.growth, months: flags.months, leadTimeMonths: parseLeadTimes(flags.leadTime),
+    growthPctPerMonth: flags.growth, months: flags.months, leadTimeMonths,
     pricing: { ...DEFAULT_PRICING, kwhUsd: flags.kwhUsd },
   };
   const inputs: ReportInputs = { plan, prices, timeline: chosenTimeline(path.resolve(file), flags, plan) };
