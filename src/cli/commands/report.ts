@@ -5,7 +5,7 @@
  * DIR/summary.md and DIR/plan.json. Pipeline: src/report/charts/* (specs) → src/report/render/vl-to-vega.ts →
  * vega-to-svg.ts → svg-to-png.ts; page: src/report/html/page.ts.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { UserError } from '../../errors/user-error.ts';
@@ -22,7 +22,8 @@ import { stableJson } from '../../report/json.ts';
 import { loadPowerProfile } from '../../power/load.ts';
 import { nodeTextReader } from '../../topology/node-reader.ts';
 import { profilesDir } from '../../profiles/fs.ts';
-import { buildReportModel, summaryMarkdown } from '../../report/procurement/model.ts';
+import { buildReportModel, shortLabel, summaryMarkdown } from '../../report/procurement/model.ts';
+import type { SimulatorData } from '../../report/html/app.ts';
 import type { ReportInputs, ReportParams } from '../../report/procurement/model.ts';
 import type { GpuPrices } from '../../report/procurement/pricing.ts';
 import { DEFAULT_PRICING } from '../../report/procurement/pricing.ts';
@@ -107,6 +108,37 @@ function libText(pkg: string, file: string): string {
   return readFileSync(path.join(main.slice(0, i + marker.length), file), 'utf8');
 }
 
+/** Largest data file (trace) embedded in report.html for the in-page re-run. */
+export const MAX_EMBEDDED_DATA_BYTES = 4 << 20;
+
+/** What the page needs to re-run the simulator: the scenario, every profile and calibration, the trace. */
+function simulatorData(file: string, flags: ReportFlags, plan: PlanDocument): SimulatorData | null {
+  const text = readFileSync(file, 'utf8');
+  const { scenario } = parseScenarioSource(text, file, flags.set);
+  const files: Record<string, string> = {};
+  const tracePath = scenario.workload?.trace?.path;
+  if (tracePath !== undefined) {
+    const abs = path.resolve(path.dirname(file), tracePath);
+    if (!existsSync(abs) || statSync(abs).size > MAX_EMBEDDED_DATA_BYTES) return null;
+    files[tracePath] = readFileSync(abs, 'utf8');
+  }
+  const dir = profilesDir();
+  const yamls = (sub: string) => {
+    const d = path.join(dir, sub);
+    return existsSync(d) ? readdirSync(d).filter((f) => f.endsWith('.yaml')).sort().map((f) => ({ id: f.slice(0, -5), text: readFileSync(path.join(d, f), 'utf8') })) : [];
+  };
+  return {
+    scenarioText: text, fileName: path.basename(file), overrides: flags.set,
+    options: plan.options.filter((o) => !o.pruned).map((o) => ({
+      id: o.id, label: o.meetsSlo ? shortLabel(o) : o.id,
+      overrides: Object.entries(o.set).map(([k, v]) => `${k}=${JSON.stringify(v)}`),
+    })),
+    profiles: { gpus: yamls('gpus').map((y) => y.text), models: yamls('models').map((y) => y.text) },
+    calibrations: Object.fromEntries(yamls('calibration').map((y) => [y.id, y.text])),
+    files, maxReplicas: flags.maxReplicas, maxRejectionRate: flags.maxRejectionRate,
+  };
+}
+
 /** The interactive app bundle (built by `npm run build` next to this file's compiled module), if present. */
 function appBundle(): string | null {
   const here = path.dirname(new URL(import.meta.url).pathname);
@@ -147,7 +179,7 @@ export async function reportCommand(io: Io, file: string, flags: ReportFlags): P
     bodyHtml: markdownToHtml(summary),
     charts: model.charts,
     libs: [libText('vega', 'build/vega.min.js'), libText('vega-lite', 'build/vega-lite.min.js'), libText('vega-embed', 'build/vega-embed.min.js')],
-    ...(bundle ? { app: { bundle, data: { inputs, params } } } : {}),
+    ...(bundle ? { app: { bundle, data: { inputs, params, sim: simulatorData(path.resolve(file), flags, plan) } } } : {}),
   });
   // Written under temporary names, renamed once all are written.
   const dir = path.resolve(flags.out);
