@@ -18,6 +18,7 @@ import { VIRTUAL_PREFIX } from '../src/validation/run-case.ts';
 import type { CaseContext } from '../src/validation/run-case.ts';
 import { parseLengthPairs } from '../src/validation/sharegpt.ts';
 import type { LengthPair } from '../src/validation/sharegpt.ts';
+import { fsCalibrationSource } from '../src/calibrate/fs.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const dataDir = path.resolve(repoRoot, '../shared/data');
@@ -43,6 +44,7 @@ export function loadValidationInputs() {
   let pairs: LengthPair[] | undefined;
   const virtualFiles = new Map<string, string>();
   const env: ResolveEnv = {
+    calibrationSource: fsCalibrationSource(),
     loadGpu: loadGpuProfile,
     loadModel: loadModelProfile,
     resolvePath: (p) => (p.startsWith(VIRTUAL_PREFIX) || path.isAbsolute(p) ? p : path.resolve(dataDir, p)),

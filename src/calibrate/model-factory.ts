@@ -1,6 +1,6 @@
 /**
  * Builds the step-time model a scenario asks for (`perfModel: roofline | table`) from the calibration and table
- * files, read through an injectable CalibrationDataSource. Pure apart from the source; `src/perf/create.ts`
+ * files, read through an injectable CalibrationDataSource. Pure apart from the source; `src/calibrate/create.ts`
  * wires the filesystem source.
  *
  * Calibration lookup for a GPU:

@@ -1,6 +1,10 @@
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { loadGpuProfile, loadModelProfile } from '../profiles/fs.ts';
+import { loadGpuProfile, loadModelProfile, profilesDir } from '../profiles/fs.ts';
+import { fsCalibrationSource } from '../calibrate/fs.ts';
+import { loadNodeProfile } from '../topology/load.ts';
+import { loadPowerProfile } from '../power/load.ts';
+import { nodeTextReader } from './node-text-reader.ts';
 import { openLineSource } from '../workload/node-line-source.ts';
 import type { ResolveEnv } from '../scenario/resolve.ts';
 import { parseScenario } from '../scenario/parse.ts';
@@ -16,6 +20,9 @@ export function nodeResolveEnv(scenarioPath: string): ResolveEnv {
     resolvePath: (p) => (path.isAbsolute(p) ? p : path.resolve(dir, p)),
     openLines: (abs) => openLineSource(abs),
     readText: (abs) => readFileSync(abs, 'utf8'),
+    calibrationSource: fsCalibrationSource(),
+    loadNode: (id) => loadNodeProfile(nodeTextReader, path.join(profilesDir(), 'nodes'), id),
+    loadPower: (gpu) => loadPowerProfile(nodeTextReader, path.join(profilesDir(), 'power'), gpu),
   };
 }
 

@@ -15,8 +15,10 @@ import type { StepRecorder } from '../metrics/step-recorder.ts';
 import type { RejectReason } from '../metrics/collector.ts';
 import type { Frontend } from './frontend.ts';
 import { Deque } from './deque.ts';
+import type { StepClock } from './step-clock.ts';
 
-export type Scheduler = (r: Replica) => void;
+import type { Scheduler, SchedulerView } from './scheduler-view.ts';
+export type { Scheduler, SchedulerView } from './scheduler-view.ts';
 
 /** Longest fused decode run (bounds the per-replica buffer of step end times). */
 const MAX_FUSED_STEPS = 1 << 16;
@@ -46,6 +48,8 @@ export interface ReplicaOptions {
   priorityPreemption?: boolean;
   /** The API server's host path (`engine.frontend: http`); none for in-process engines. */
   frontend?: Frontend | null;
+  /** Clock/throttle state that scales this replica's steps (power and thermal models); none: unscaled. */
+  clock?: StepClock | null;
 }
 
 export interface AdmitOptions {
@@ -60,7 +64,7 @@ export interface AdmitOptions {
  * and a batching policy. The fleet calls `enqueue`, `startStep` and `finishStep`; the replica decides each
  * step's batch, asks the step-time model for its duration and applies its effects at the end.
  */
-export class Replica {
+export class Replica implements SchedulerView {
   readonly waiting: WaitQueue;
   running: Seq[] = [];
   readonly index: number;
@@ -137,6 +141,12 @@ export class Replica {
   private feSynced = 0;
   /** Whether decode runs may be fused (exactness tests turn it off to compare). */
   fuseDecodes = true;
+  /** The replica's clock state (power/thermal), or null: step times as the model predicts them. */
+  readonly clock: StepClock | null;
+  /** Decode count of the previous step when it was decode-only (its activity still holds), else −1. */
+  private clockKey = -1;
+  /** GPU-time multiplier of the current step (or fused run). */
+  gpuScale = 1;
 
   private readonly schedule: Scheduler;
   private readonly watermarkBlocks: number;
@@ -161,6 +171,10 @@ export class Replica {
     this.pool = o.pool ?? 0;
     this.priorityPreemption = o.priorityPreemption ?? false;
     this.frontend = o.frontend ?? null;
+    this.clock = o.clock ?? null;
+    if (this.clock !== null && this.clock.scalesSteps && !this.perf.scalesGpu) {
+      throw new Error('a replica clock that scales steps needs a step-time model with scalesGpu (createEngineStepModel)');
+    }
     const cfg = o.cfg;
     const kvBlocks = o.kvBlocks;
     const hashBlockTokens = o.hashBlockTokens ?? 0;
@@ -285,11 +299,15 @@ export class Replica {
     this.schedule(this);
     if (this.batchN === 0) {
       this.busy = false;
+      if (this.clock !== null) {
+        this.clock.idle(nowSec);
+        this.clockKey = -1;
+      }
       return -1;
     }
     this.fillShape();
     this.feSynced = 0;
-    const sec = this.perf.predict(this.shape, this.recorder ? this.cost : undefined);
+    const sec = this.clock === null ? this.perf.predict(this.shape, this.recorder ? this.cost : undefined) : this.clockedStepSec(nowSec);
     this.stepSec = sec;
     this.busy = true;
     this.fusedExtra = 0;
@@ -303,6 +321,28 @@ export class Replica {
     this.stepEndSec = end;
     this.generation++;
     return end - nowSec;
+  }
+
+  /**
+   * Step time under the replica's clock. The activity (hence clock and power) is re-evaluated when the batch
+   * changes — anything but a decode-only step with as many sequences as the previous decode-only step — and
+   * otherwise held, so a fused decode run and step-by-step execution see the same multipliers.
+   */
+  private clockedStepSec(nowSec: number): number {
+    const clock = this.clock!;
+    const b = this.shape;
+    const same = b.prefillTokens === 0 && b.decodeSeqs === this.clockKey;
+    this.clockKey = b.prefillTokens === 0 ? b.decodeSeqs : -1;
+    const cost = this.cost;
+    if (same) {
+      const scale = clock.beginStep(nowSec, null);
+      this.gpuScale = scale;
+      return this.perf.predict(b, this.recorder ? cost : undefined, scale);
+    }
+    const nominal = this.perf.predict(b, cost);
+    const scale = clock.beginStep(nowSec, cost);
+    this.gpuScale = scale;
+    return scale === 1 ? nominal : this.perf.predict(b, cost, scale);
   }
 
   /** Whether an arrival routed here must cut the current fused run short (the policy admits mid-batch). */
@@ -363,17 +403,28 @@ export class Replica {
     const ends = this.fusedEnds;
     const shape = this.shape;
     ends[0] = firstEnd;
+    const scale = this.gpuScale;
     if (this.perf.predictDecodeRun) {
-      this.perf.predictDecodeRun(shape, maxExtra, ends);
+      this.perf.predictDecodeRun(shape, maxExtra, ends, scale);
     } else {
       const ctx0 = shape.decodeContextTokens;
       let t = firstEnd;
       for (let k = 1; k <= maxExtra; k++) {
         shape.decodeContextTokens = ctx0 + k * n;
-        t += this.perf.predict(shape);
+        t += this.perf.predict(shape, undefined, scale);
         ends[k] = t;
       }
       shape.decodeContextTokens = ctx0;
+    }
+    if (this.clock !== null) {
+      // The clock may change at its horizon: a step starting at or after it must be re-evaluated, so the run
+      // keeps only the steps that start before it.
+      const h = this.clock.horizonSec;
+      if (h !== Infinity) {
+        let k = 1;
+        while (k <= maxExtra && ends[k - 1] < h) k++;
+        maxExtra = k - 1;
+      }
     }
     this.fusedExtra = maxExtra;
     return ends[maxExtra];

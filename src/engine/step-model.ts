@@ -58,26 +58,26 @@ export function createEngineStepModel(inner: StepTimeModel, o: EngineStepOptions
     return padded;
   }
 
-  function combine(gpuSec: number, cpuSec: number): number {
-    const g = gpuSec * invEff;
+  function combine(gpuSec: number, cpuSec: number, gpuScale: number): number {
+    const g = gpuSec * invEff * gpuScale;
     return overlap ? (g > cpuSec ? g : cpuSec) : g + cpuSec;
   }
 
-  function predict(b: BatchShape, cost?: StepCost): number {
+  function predict(b: BatchShape, cost?: StepCost, gpuScale = 1): number {
     const seqs = (b.prefillSeqs > 0 ? b.prefillSeqs : 0) + (b.decodeSeqs > 0 ? b.decodeSeqs : 0);
     const cpuSec = base + perSeq * seqs;
     const g = inner.predict(gpuBatch(b), cost);
-    const sec = combine(g, cpuSec);
+    const sec = combine(g, cpuSec, gpuScale);
     if (cost !== undefined) {
       cost.seconds = sec;
-      cost.computeBoundSec *= invEff;
-      cost.commSec *= invEff;
-      cost.overheadSec += overlap ? Math.max(0, cpuSec - g * invEff) : cpuSec;
+      cost.computeBoundSec *= invEff * gpuScale;
+      cost.commSec *= invEff * gpuScale;
+      cost.overheadSec += overlap ? Math.max(0, cpuSec - g * invEff * gpuScale) : cpuSec;
     }
     return sec;
   }
 
-  function predictDecodeRun(b: BatchShape, extra: number, ends: Float64Array): void {
+  function predictDecodeRun(b: BatchShape, extra: number, ends: Float64Array, gpuScale = 1): void {
     const cpuSec = base + perSeq * b.decodeSeqs;
     const gb = gpuBatch(b);
     if (scratch.length < extra + 1) scratch = new Float64Array(Math.max(extra + 1, scratch.length * 2));
@@ -92,12 +92,12 @@ export function createEngineStepModel(inner: StepTimeModel, o: EngineStepOptions
       gb.decodeContextTokens = ctx0 + k * n;
       if (gb !== b) b.decodeContextTokens = bCtx0 + k * n;
       s[k] = inner.predict(gb);
-      t += combine(s[k]!, cpuSec);
+      t += combine(s[k]!, cpuSec, gpuScale);
       ends[k] = t;
     }
     gb.decodeContextTokens = ctx0;
     b.decodeContextTokens = bCtx0;
   }
 
-  return { name: inner.name, predict, predictDecodeRun };
+  return { name: inner.name, predict, predictDecodeRun, scalesGpu: true };
 }

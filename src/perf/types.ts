@@ -38,14 +38,19 @@ export interface StepCost {
 /** Predicts the wall time of one engine step on one replica (all its TP×PP GPUs). */
 export interface StepTimeModel {
   readonly name: string;
-  /** Seconds for the step. When `cost` is given, fills it with the breakdown. */
-  predict(batch: BatchShape, cost?: StepCost): number;
+  /**
+   * Seconds for the step. When `cost` is given, fills it with the breakdown. `gpuScale` (default 1) multiplies
+   * the GPU part of the step (a lower clock); only models with `scalesGpu` honour it.
+   */
+  predict(batch: BatchShape, cost?: StepCost, gpuScale?: number): number;
+  /** Whether `predict` / `predictDecodeRun` apply `gpuScale` (the engine step model does). */
+  readonly scalesGpu?: boolean;
   /**
    * Optional fast path for a run of decode-only steps of an unchanging batch (no prefill): fills
    * ends[1..extra] with ends[k] = ends[k−1] + predict(batch with decodeContextTokens + k × decodeSeqs),
    * exactly as `predict` would, given ends[0]. The engine falls back to calling `predict` per step.
    */
-  predictDecodeRun?(batch: BatchShape, extra: number, ends: Float64Array): void;
+  predictDecodeRun?(batch: BatchShape, extra: number, ends: Float64Array, gpuScale?: number): void;
 }
 
 export function emptyBatch(): BatchShape {

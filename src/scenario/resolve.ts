@@ -3,7 +3,8 @@ import type { GpuProfile, ModelProfile } from '../profiles/schema.ts';
 import type { EngineConfig } from '../engine/config.ts';
 import type { PrecisionConfig, Precision, Parallelism } from '../perf/precision.ts';
 import type { StepTimeModel } from '../perf/types.ts';
-import { createStepTimeModel } from '../perf/create.ts';
+import { buildStepTimeModel } from '../calibrate/model-factory.ts';
+import type { CalibrationDataSource } from '../calibrate/fs.ts';
 import { kvBytesPerToken, kvBytesForContext, validateParallelism } from '../perf/model-math.ts';
 import { precisionNotes } from '../perf/compute-precision.ts';
 import { kvCapacity } from '../memory/capacity.ts';
@@ -22,6 +23,8 @@ import {
 } from '../engine/kinds.ts';
 import { createEngineStepModel } from '../engine/step-model.ts';
 import { parseOverheadsText } from '../engine/overheads-file.ts';
+import type { NodeProfile } from '../topology/schema.ts';
+import type { GpuPowerProfile } from '../power/schema.ts';
 
 /** The engine as resolved: kind, frontend, host costs and where each value comes from. */
 export interface ResolvedEngine {
@@ -96,6 +99,12 @@ export interface ResolveEnv {
   openLines(absPath: string): LineSource;
   /** Reads a small text file (engine.overheads files); absent in environments without files. */
   readText?(absPath: string): string;
+  /** Calibration files and per-op tables (profiles/calibration, profiles/tables). */
+  calibrationSource: CalibrationDataSource;
+  /** Node profiles (profiles/nodes) for the scenario key `node`; absent: scenarios with a node cannot run. */
+  loadNode?(id: string): NodeProfile;
+  /** Per-GPU power, thermal and price defaults (profiles/power) for `power` and `cost.mode`. */
+  loadPower?(gpuId: string): GpuPowerProfile;
 }
 
 const MOONCAKE_HASH_BLOCK_TOKENS = 512;
@@ -182,9 +191,9 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
       maxNumSeqs: engine.maxNumSeqs,
     });
     for (const n of precisionNotes(gpu, precision)) if (!notes.includes(n)) notes.push(n);
-    const pm = createStepTimeModel({
+    const pm = buildStepTimeModel({
       kind: s.perfModel, gpu, model, precision, parallelism: par, tableFallback: s.tableFallback, gpuOnly: true,
-    });
+    }, env.calibrationSource);
     // Host costs: the scenario's (inline or file), else the calibrated CPU overhead of this GPU's data, else
     // the engine kind's documented defaults.
     const o = engineInfo.overheads;

@@ -10,6 +10,7 @@ import { parseRowsFile } from '../../src/validation/rows-file.ts';
 import { runCase, tryRunCase, VIRTUAL_PREFIX } from '../../src/validation/run-case.ts';
 import type { CaseContext } from '../../src/validation/run-case.ts';
 import type { ValidationCase } from '../../src/validation/types.ts';
+import { fsCalibrationSource } from '../../src/calibrate/fs.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const rows = parseRowsFile(readFileSync(path.join(root, 'validation/rows.yaml'), 'utf8'));
@@ -17,6 +18,7 @@ const rows = parseRowsFile(readFileSync(path.join(root, 'validation/rows.yaml'),
 function ctx(): CaseContext {
   const virtualFiles = new Map<string, string>();
   const env: ResolveEnv = {
+    calibrationSource: fsCalibrationSource(),
     loadGpu: loadGpuProfile,
     loadModel: loadModelProfile,
     resolvePath: (p) => p,

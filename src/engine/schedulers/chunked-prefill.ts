@@ -1,4 +1,4 @@
-import type { Replica } from '../replica.ts';
+import type { SchedulerView } from '../scheduler-view.ts';
 import { decodeAll } from './continuous.ts';
 
 const PARTIAL = { wholePrompt: false, reserveWholeRequest: false };
@@ -17,7 +17,7 @@ const WHOLE = { wholePrompt: true, reserveWholeRequest: false };
  * - `wholePrompt` (trtllm-serve without chunked context): a prompt is admitted only when it fits in the
  *   remaining budget whole.
  */
-export function scheduleChunkedPrefill(r: Replica): void {
+export function scheduleChunkedPrefill(r: SchedulerView): void {
   formBatch(r);
   // Every running prompt is stuck on a full cache with nothing decoding: free room by preemption.
   while (r.batchN === 0 && r.running.length > 0) {
@@ -26,7 +26,7 @@ export function scheduleChunkedPrefill(r: Replica): void {
   }
 }
 
-function formBatch(r: Replica): void {
+function formBatch(r: SchedulerView): void {
   const { cfg } = r;
   // Strict priority: a waiting request that outranks running ones and cannot start makes room first.
   while (r.waiting.length > 0 && r.headBlocked() && r.preemptForHead());

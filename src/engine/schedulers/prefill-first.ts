@@ -1,4 +1,4 @@
-import type { Replica } from '../replica.ts';
+import type { SchedulerView } from '../scheduler-view.ts';
 import { decodeAll } from './continuous.ts';
 
 const PARTIAL = { wholePrompt: false, reserveWholeRequest: false };
@@ -14,7 +14,7 @@ const PARTIAL = { wholePrompt: false, reserveWholeRequest: false };
  * Admission is FCFS while the running set stays ≤ `maxNumSeqs` and the KV pool holds the chunk. SGLang's
  * `new_token_ratio` reservation for future decode tokens is not modelled: retraction handles overcommit.
  */
-export function schedulePrefillFirst(r: Replica): void {
+export function schedulePrefillFirst(r: SchedulerView): void {
   const { cfg } = r;
   let budget = cfg.maxBatchedTokens;
   // The request being chunk-prefilled continues first.
