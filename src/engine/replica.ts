@@ -98,6 +98,8 @@ export class Replica implements SchedulerView {
   kickPending = false;
   stepCount = 0;
   busySec = 0;
+  /** Busy seconds of steps that carried prompt tokens (cost split between input and output tokens). */
+  prefillBusySec = 0;
   /** When the previous step's tokens reached their clients (its end without a frontend; for inter-token gaps). */
   private lastDeliverSec = -1;
   /** The API server's host path, or null (in-process). */
@@ -318,6 +320,7 @@ export class Replica implements SchedulerView {
     }
     this.stepCount += 1 + this.fusedExtra;
     this.busySec += end - nowSec;
+    if (this.shape.prefillSeqs > 0) this.prefillBusySec += end - nowSec;
     this.stepEndSec = end;
     this.generation++;
     return end - nowSec;
@@ -342,7 +345,9 @@ export class Replica implements SchedulerView {
     const nominal = this.perf.predict(b, cost);
     const scale = clock.beginStep(nowSec, cost);
     this.gpuScale = scale;
-    return scale === 1 ? nominal : this.perf.predict(b, cost, scale);
+    if (scale === 1) return nominal;
+    if (this.recorder === null && this.perf.rescaleLast) return this.perf.rescaleLast(scale);
+    return this.perf.predict(b, cost, scale);
   }
 
   /** Whether an arrival routed here must cut the current fused run short (the policy admits mid-batch). */

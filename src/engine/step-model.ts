@@ -63,10 +63,15 @@ export function createEngineStepModel(inner: StepTimeModel, o: EngineStepOptions
     return overlap ? (g > cpuSec ? g : cpuSec) : g + cpuSec;
   }
 
+  let lastGpuSec = 0;
+  let lastCpuSec = 0;
+
   function predict(b: BatchShape, cost?: StepCost, gpuScale = 1): number {
     const seqs = (b.prefillSeqs > 0 ? b.prefillSeqs : 0) + (b.decodeSeqs > 0 ? b.decodeSeqs : 0);
     const cpuSec = base + perSeq * seqs;
     const g = inner.predict(gpuBatch(b), cost);
+    lastGpuSec = g;
+    lastCpuSec = cpuSec;
     const sec = combine(g, cpuSec, gpuScale);
     if (cost !== undefined) {
       cost.seconds = sec;
@@ -99,5 +104,10 @@ export function createEngineStepModel(inner: StepTimeModel, o: EngineStepOptions
     b.decodeContextTokens = bCtx0;
   }
 
-  return { name: inner.name, predict, predictDecodeRun, scalesGpu: true };
+  /** The last `predict`'s step at another GPU scale (equal to predicting it again with that scale). */
+  function rescaleLast(gpuScale: number): number {
+    return combine(lastGpuSec, lastCpuSec, gpuScale);
+  }
+
+  return { name: inner.name, predict, predictDecodeRun, rescaleLast, scalesGpu: true };
 }

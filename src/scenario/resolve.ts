@@ -25,6 +25,9 @@ import { createEngineStepModel } from '../engine/step-model.ts';
 import { parseOverheadsText } from '../engine/overheads-file.ts';
 import type { NodeProfile } from '../topology/schema.ts';
 import type { GpuPowerProfile } from '../power/schema.ts';
+import type { FleetPowerInput } from '../fleet/types.ts';
+import type { GpuPriceDefaults } from '../cost/tco.ts';
+import { kvLink, poolTopology, resolveNode, resolvePower, type NodeContext, type PoolTopology } from './physics.ts';
 
 /** The engine as resolved: kind, frontend, host costs and where each value comes from. */
 export interface ResolvedEngine {
@@ -65,6 +68,8 @@ export interface ResolvedPool {
   calibrationSource: string;
   /** Caveats of the step-time model (the table model appends to it while it runs). */
   perfNotes: string[];
+  /** Transfer paths from the node topology (scenario `node`), or undefined. */
+  topology?: PoolTopology;
 }
 
 /** Everything a run needs, resolved from a validated scenario: profiles, capacity, step-time models. */
@@ -87,6 +92,14 @@ export interface ResolvedScenario {
   notes: string[];
   /** Fresh request streams, one per tenant (each call starts the traffic from the beginning). */
   makeWorkloads(): { tenant: number; workload: FleetWorkload }[];
+  /** The node topology (scenario `node`), or undefined. */
+  node?: NodeContext;
+  /** Prefill → decode KV link derived from the node topology (disaggregation with a node). */
+  kvLink?: { bandwidthBytesPerSec: number; latencySec: number; mode: string };
+  /** Power/thermal input of the fleet (a `power` block, or energy for cost), or undefined. */
+  power?: FleetPowerInput;
+  /** Dated price defaults of the first pool's GPU (profiles/power) when `cost.mode` is given. */
+  prices?: GpuPriceDefaults;
   /** The fleet simulator's input. */
   fleetInput(opts?: { recordSteps?: boolean; perRequestDetail?: boolean; onProgress?: FleetInput['onProgress'] }): FleetInput;
 }
@@ -177,6 +190,7 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
     overheadsFile: fileOverheads?.file,
   };
 
+  const node = resolveNode(s, env.loadNode);
   const makePool = (name: string, role: ReplicaRole, gpuId: string, par: Parallelism, replicas: number, where: string,
     weight = 1, priceOverride?: number): ResolvedPool => {
     const gpu = env.loadGpu(gpuId);
@@ -191,8 +205,10 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
       maxNumSeqs: engine.maxNumSeqs,
     });
     for (const n of precisionNotes(gpu, precision)) if (!notes.includes(n)) notes.push(n);
+    const topology = node ? poolTopology(node, gpu, par, where) : undefined;
     const pm = buildStepTimeModel({
       kind: s.perfModel, gpu, model, precision, parallelism: par, tableFallback: s.tableFallback, gpuOnly: true,
+      ...(topology ? { collectives: topology.collectives } : {}),
     }, env.calibrationSource);
     // Host costs: the scenario's (inline or file), else the calibrated CPU overhead of this GPU's data, else
     // the engine kind's documented defaults.
@@ -205,7 +221,7 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
       else engineInfo.overheadsSource[k] = `engine.kind ${s.engine.kind} default`;
     }
     const perf = createEngineStepModel(pm.model, {
-      stepSec: o.stepSec, perSeqSec: o.perSeqSec, perTpWorkerSec: o.perTpWorkerSec, gpuEfficiency: o.gpuEfficiency,
+      stepSec: o.stepSec + (topology?.hostPenaltySec ?? 0), perSeqSec: o.perSeqSec, perTpWorkerSec: o.perTpWorkerSec, gpuEfficiency: o.gpuEfficiency,
       overlapScheduling, cudaGraphSizes, tensor: par.tensor,
     });
     const price = priceOverride ?? s.cost.gpuHourUsd;
@@ -220,6 +236,7 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
       calibrated: pm.calibrated,
       calibrationSource: pm.calibrationSource,
       perfNotes: pm.notes,
+      ...(topology ? { topology } : {}),
     };
   };
 
@@ -326,12 +343,40 @@ notes.push('prefixCaching is on but the workload carries no prefix hashes (only 
     }
     : undefined;
 
+  const link = node && s.disaggregation ? kvLink(node, pools[0].topology!.placement, pools[1].topology!.placement) : undefined;
+  if (node) {
+    notes.push(`node ${node.profile.id}, placement ${node.placement}: TP collectives, weight loads (${pools[0].topology!.weightSource})${link ? ` and KV hand-offs (${link.mode})` : ''} follow its links`);
+  }
+  const maxReplicas = (p: ResolvedPool): number => {
+    const prov = s.fleet.provisioning;
+    switch (prov.kind) {
+      case 'static': return p.replicas;
+      case 'reactive': return prov.maxReplicas;
+      case 'scheduled': return Math.max(1, ...prov.schedule.map((e) => e.replicas));
+      case 'serverless': return prov.maxReplicas;
+    }
+  };
+  const power = resolvePower(s, pools.map((p) => ({ gpu: p.gpu, precision, gpusPerReplica: p.gpusPerReplica, maxReplicas: maxReplicas(p) })), node, env.loadPower);
+
+  let prices: GpuPriceDefaults | undefined;
+  if (s.cost.mode !== undefined) {
+    if (!env.loadPower) throw new UserError('cost.mode needs GPU price defaults, which this environment cannot load', { where: 'cost.mode', fix: 'run it with the servesim CLI' });
+    prices = env.loadPower(pools[0].gpu.id).price;
+    if (pools.some((p) => p.gpu.id !== pools[0].gpu.id)) notes.push(`cost.mode: prices of ${pools[0].gpu.id} are used for every pool`);
+  }
+
   const fleetInput: ResolvedScenario['fleetInput'] = (opts = {}) => ({
     pools: pools.map((p): PoolInput => ({
       name: p.name, role: p.role, engine, kvBlocks: p.capacity.numBlocks, perf: p.perf, gpusPerReplica: p.gpusPerReplica,
       gpuHourUsd: p.gpuHourUsd, weightBytesPerGpu: p.capacity.weightBytesPerGpu,
       kvTransferBytes: (tokens: number) => kvBytesForContext(model, precision.kvCache, tokens),
       provisioning: provisioning(p), coldStart: s.fleet.coldStart, weight: p.weight, migrateOnDrain: s.fleet.migrateOnDrain,
+      ...(p.topology ? {
+        paths: {
+          weightLoadSec: p.topology.weightLoadSec,
+          ...(link && p.role === 'prefill' ? { kvLink: { bandwidthBytesPerSec: link.bandwidthBytesPerSec, latencySec: link.latencySec } } : {}),
+        },
+      } : {}),
       ...(engineInfo.frontend === 'http' ? {
         frontend: {
           cores: engineInfo.frontendCores,
@@ -349,6 +394,7 @@ notes.push('prefixCaching is on but the workload carries no prefix hashes (only 
     workloads: makeWorkloads(),
     link: s.disaggregation ? s.disaggregation.link : undefined,
     failures,
+    ...(power ? { power } : {}),
     hashBlockTokens,
     seed: s.seed,
     recordSteps: opts.recordSteps,
@@ -359,6 +405,7 @@ notes.push('prefixCaching is on but the workload carries no prefix hashes (only 
   const p0 = pools[0];
   return {
     scenario: s, model, precision, engine, engineInfo, pools, tenants, hashBlockTokens, notes, makeWorkloads, fleetInput,
+    ...(node ? { node } : {}), ...(link ? { kvLink: link } : {}), ...(power ? { power } : {}), ...(prices ? { prices } : {}),
     gpu: p0.gpu, capacity: p0.capacity, perf: p0.perf, gpusPerReplica: p0.gpusPerReplica,
   };
 }

@@ -8,6 +8,9 @@ import { WorkloadSchema } from '../workload/schema.ts';
 import { SloSchema } from './slo-schema.ts';
 export { SloSchema } from './slo-schema.ts';
 import { QUEUE_POLICIES } from '../engine/wait-queue.ts';
+import { CostBlockSchema } from '../cost/schema.ts';
+import { PowerBlockSchema } from '../power/schema.ts';
+import { NodeKeySchema, PlacementSchema } from '../topology/schema.ts';
 import {
   DisaggregationSchema, FailuresSchema, FleetSchema, PoolSchema, RouterSchema, TenantSchema,
 } from './fleet-schema.ts';
@@ -61,8 +64,13 @@ export const EngineSchema = z.strictObject({
   }
 });
 
-export const CostSchema = z.strictObject({
-  gpuHourUsd: z.number().nonnegative().optional().describe('Price of one GPU-hour (default: the GPU profile price)'),
+/**
+ * `cost`: the GPU-hour price, and with `mode` the full cost of ownership (src/cost/schema.ts, the key names are
+ * a contract). Without `mode` only gpuHourUsd applies.
+ */
+export const CostSchema = CostBlockSchema.extend({
+  mode: CostBlockSchema.shape.mode.optional(),
+  gpuHourUsd: z.number().nonnegative().optional().describe('Price of one cloud GPU-hour (default: the GPU profile price; with mode, the price class default from profiles/power)'),
 });
 
 export const ScenarioSchema = z.strictObject({
@@ -86,7 +94,13 @@ export const ScenarioSchema = z.strictObject({
   failures: FailuresSchema.optional(),
   slo: SloSchema.optional(),
   cost: CostSchema.prefault({}),
+  node: NodeKeySchema.optional().describe('Node profile id (profiles/nodes/): TP collectives, weight loading and KV hand-offs follow its links'),
+  placement: PlacementSchema.optional().describe('With node: topology-aware (a replica\'s GPUs in one NVLink island / PCIe switch, CPU on their socket; default) or naive (GPUs alternate sockets)'),
+  power: PowerBlockSchema.optional(),
 }).superRefine((s, ctx) => {
+  if (s.placement !== undefined && s.node === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['placement'], message: 'placement needs a node (profiles/nodes/) to place replicas on' });
+  }
   if (!s.workload && !s.tenants) {
     ctx.addIssue({ code: 'custom', path: ['workload'], message: 'a workload (or tenants with their own traffic) is required' });
   }
