@@ -57,7 +57,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .description('simulate a scenario and print a summary (or JSON)')
     .argument('<scenario>', 'scenario file (.yaml, .yml or .json)')
     .option('--json', 'print the full report as one JSON document on stdout')
-    .option('--out <dir>', 'also write report.json, requests.csv, steps.csv and fleet.csv into this directory')
+    .option('--out <dir>', 'also write report.json, requests.csv, steps.csv, fleet.csv (and power.csv with power/energy) into this directory')
     .option('--set <key.path=value>', 'override a scenario key (repeatable)', collect, [])
     .action((file: string, opts: { json?: boolean; out?: string; set: string[] }) => {
       const scenario = readScenarioFile(file, opts.set);
@@ -81,6 +81,14 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
             tSec: result.timeline.tSec, pool: result.timeline.pool, starting: result.timeline.starting,
             ready: result.timeline.readyCount, draining: result.timeline.draining, failed: result.timeline.failed,
           }),
+          ...(result.power ? {
+            'power.csv': () => {
+              const ps = result.power!.samples;
+              return columnsToCsv({
+                tSec: ps.tSec, replica: ps.replica, pool: ps.pool, wattsPerGpu: ps.wattsPerGpu, tempC: ps.tempC, clockFraction: ps.clockFraction,
+              });
+            },
+          } : {}),
           'report.json': () => stableJson(report),
         });
       }

@@ -33,9 +33,9 @@ const QS = Q + 1;
  * thermal limit, and at the default limit (TDP). Filled on first use of a cell.
  */
 export class ClockTable {
-  private readonly fCap = new Float32Array(QU * QU * QS).fill(-1);
-  private readonly fThermal = new Float32Array(QU * QU * QS).fill(-1);
-  private readonly fDefault = new Float32Array(QU * QU * QS).fill(-1);
+  private readonly fCap = new Float64Array(QU * QU * QS).fill(-1);
+  private readonly fThermal = new Float64Array(QU * QU * QS).fill(-1);
+  private readonly fDefault = new Float64Array(QU * QU * QS).fill(-1);
   private readonly a: StepActivity = { computeUtil: 0, memoryUtil: 0, computeBoundShare: 0, busyFraction: 1 };
 
   constructor(readonly p: PowerParams, readonly capWatts: number, readonly thermalWatts: number) {}
@@ -202,6 +202,11 @@ export class ReplicaPowerClock implements StepClock {
         f = table.atCap(cell);
         this.throttled = this.tempC >= p.throttleC - 1e-9 && gpuWatts(p, a, f) > table.thermalWatts;
         if (this.throttled) f = table.thermal(cell);
+        // The table's clock is for the cell's centre: step down a clock bin while this activity exceeds the limit.
+        const limit = this.throttled ? Math.min(table.capWatts, table.thermalWatts) : table.capWatts;
+        const bin = p.clockStepMhz / p.maxClockMhz;
+        const fMin = p.minClockMhz / p.maxClockMhz;
+        while (f - bin >= fMin && gpuWatts(p, a, f) > limit) f -= bin;
       }
       const b = p.memoryClockSensitivity;
       this.scale = f === fDefault ? 1 : stretch(a.computeBoundShare, f, b) / stretch(a.computeBoundShare, fDefault, b);
