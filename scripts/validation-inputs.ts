@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadGpuProfile, loadModelProfile } from '../src/profiles/fs.ts';
+import { fsCalibrationSource } from '../src/calibrate/fs.ts';
 import { openLineSource } from '../src/workload/node-line-source.ts';
 import { stringLineSource } from '../src/workload/string-line-source.ts';
 import type { ResolveEnv } from '../src/scenario/resolve.ts';
@@ -18,7 +19,6 @@ import { VIRTUAL_PREFIX } from '../src/validation/run-case.ts';
 import type { CaseContext } from '../src/validation/run-case.ts';
 import { parseLengthPairs } from '../src/validation/sharegpt.ts';
 import type { LengthPair } from '../src/validation/sharegpt.ts';
-import { fsCalibrationSource } from '../src/calibrate/fs.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const dataDir = path.resolve(repoRoot, '../shared/data');
@@ -44,7 +44,6 @@ export function loadValidationInputs() {
   let pairs: LengthPair[] | undefined;
   const virtualFiles = new Map<string, string>();
   const env: ResolveEnv = {
-    calibrationSource: fsCalibrationSource(),
     loadGpu: loadGpuProfile,
     loadModel: loadModelProfile,
     resolvePath: (p) => (p.startsWith(VIRTUAL_PREFIX) || path.isAbsolute(p) ? p : path.resolve(dataDir, p)),
@@ -56,6 +55,7 @@ export function loadValidationInputs() {
       }
       return openLineSource(abs);
     },
+    calibration: fsCalibrationSource(),
   };
   const ctx: CaseContext = {
     rows, env, virtualFiles,

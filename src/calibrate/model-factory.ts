@@ -1,7 +1,7 @@
 /**
  * Builds the step-time model a scenario asks for (`perfModel: roofline | table`) from the calibration and table
- * files, read through an injectable CalibrationDataSource. Pure apart from the source; `src/calibrate/create.ts`
- * wires the filesystem source.
+ * files, read through an injectable CalibrationDataSource. Pure apart from the source: the scenario resolver
+ * passes its environment's source (`ResolveEnv.calibration`); `src/calibrate/create.ts` wires the filesystem one.
  *
  * Calibration lookup for a GPU:
  *  1. profiles/calibration/<gpu>.yaml → calibrated.
@@ -19,7 +19,7 @@ import { createTableModel, tableMismatch, type TableStepTimeModel } from '../per
 import type { StepTimeModel, TpCollectives } from '../perf/types.ts';
 import type { GpuProfile, ModelProfile } from '../profiles/schema.ts';
 import { parseCalibration, parseTableFile, type Calibration, type TableFile } from './calibration-schema.ts';
-import type { CalibrationDataSource } from './fs.ts';
+import type { CalibrationDataSource } from './data-source.ts';
 
 export type PerfModelKind = 'roofline' | 'table';
 

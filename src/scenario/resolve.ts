@@ -4,7 +4,7 @@ import type { EngineConfig } from '../engine/config.ts';
 import type { PrecisionConfig, Precision, Parallelism } from '../perf/precision.ts';
 import type { StepTimeModel } from '../perf/types.ts';
 import { buildStepTimeModel } from '../calibrate/model-factory.ts';
-import type { CalibrationDataSource } from '../calibrate/fs.ts';
+import type { CalibrationDataSource } from '../calibrate/data-source.ts';
 import { kvBytesPerToken, kvBytesForContext, validateParallelism } from '../perf/model-math.ts';
 import { precisionNotes } from '../perf/compute-precision.ts';
 import { kvCapacity } from '../memory/capacity.ts';
@@ -104,16 +104,21 @@ export interface ResolvedScenario {
   fleetInput(opts?: { recordSteps?: boolean; perRequestDetail?: boolean; onProgress?: FleetInput['onProgress'] }): FleetInput;
 }
 
-/** How the resolver reaches profiles and files (Node adapters in the CLI; fakes in tests). */
+/**
+ * How the resolver reaches profiles and files. Node: `nodeResolveEnv` (src/cli/node-env.ts) reads profiles/ and
+ * files on disk; anywhere (browser, tests): `memoryResolveEnv` (src/api/memory-env.ts) serves data passed in.
+ * The resolver itself touches no file, so the simulation core stays free of Node-only modules.
+ */
 export interface ResolveEnv {
   loadGpu(id: string): GpuProfile;
   loadModel(id: string): ModelProfile;
+  /** A data path of the scenario (trace, lengths file) → the key `openLines` takes. */
   resolvePath(p: string): string;
   openLines(absPath: string): LineSource;
   /** Reads a small text file (engine.overheads files); absent in environments without files. */
   readText?(absPath: string): string;
-  /** Calibration files and per-op tables (profiles/calibration, profiles/tables). */
-  calibrationSource: CalibrationDataSource;
+  /** Calibration and table files of the step-time models (profiles/calibration, profiles/tables). */
+  calibration: CalibrationDataSource;
   /** Node profiles (profiles/nodes) for the scenario key `node`; absent: scenarios with a node cannot run. */
   loadNode?(id: string): NodeProfile;
   /** Per-GPU power, thermal and price defaults (profiles/power) for `power` and `cost.mode`. */
@@ -209,7 +214,7 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
     const pm = buildStepTimeModel({
       kind: s.perfModel, gpu, model, precision, parallelism: par, tableFallback: s.tableFallback, gpuOnly: true,
       ...(topology ? { collectives: topology.collectives } : {}),
-    }, env.calibrationSource);
+    }, env.calibration);
     // Host costs: the scenario's (inline or file), else the calibrated CPU overhead of this GPU's data, else
     // the engine kind's documented defaults.
     const o = engineInfo.overheads;

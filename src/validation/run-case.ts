@@ -37,6 +37,8 @@ export interface CaseContext {
   virtualFiles: Map<string, string>;
   /** Perf model to ask for (default: the scenario default). */
   perfModel?: string;
+  /** Engine keys merged over every case's engine block (the host-cost fit sweeps `overheads` this way). */
+  engineOverride?: Partial<NonNullable<ScenarioInput['engine']>>;
 }
 
 export const VIRTUAL_PREFIX = 'virtual:';
@@ -83,7 +85,7 @@ export function buildScenarioInput(c: ValidationCase, eng: EngineSettings, ctx: 
     precision: { weights: s.weights, ...(s.kvCache ? { kvCache: s.kvCache } : {}) },
     parallelism: { tensor: s.tensor, pipeline: s.pipeline },
     replicas: 1,
-    engine: eng.engine,
+    engine: ctx.engineOverride ? { ...eng.engine, ...ctx.engineOverride } : eng.engine,
     workload,
     ...(ctx.perfModel ? { perfModel: ctx.perfModel as 'roofline' } : {}),
   };

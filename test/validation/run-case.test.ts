@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadGpuProfile, loadModelProfile } from '../../src/profiles/fs.ts';
+import { fsCalibrationSource } from '../../src/calibrate/fs.ts';
 import { ScenarioSchema } from '../../src/scenario/schema.ts';
 import type { ResolveEnv } from '../../src/scenario/resolve.ts';
 import { stringLineSource } from '../../src/workload/string-line-source.ts';
@@ -10,7 +11,6 @@ import { parseRowsFile } from '../../src/validation/rows-file.ts';
 import { runCase, tryRunCase, VIRTUAL_PREFIX } from '../../src/validation/run-case.ts';
 import type { CaseContext } from '../../src/validation/run-case.ts';
 import type { ValidationCase } from '../../src/validation/types.ts';
-import { fsCalibrationSource } from '../../src/calibrate/fs.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const rows = parseRowsFile(readFileSync(path.join(root, 'validation/rows.yaml'), 'utf8'));
@@ -18,7 +18,6 @@ const rows = parseRowsFile(readFileSync(path.join(root, 'validation/rows.yaml'),
 function ctx(): CaseContext {
   const virtualFiles = new Map<string, string>();
   const env: ResolveEnv = {
-    calibrationSource: fsCalibrationSource(),
     loadGpu: loadGpuProfile,
     loadModel: loadModelProfile,
     resolvePath: (p) => p,
@@ -26,6 +25,7 @@ function ctx(): CaseContext {
       if (!abs.startsWith(VIRTUAL_PREFIX)) throw new Error(`unexpected file ${abs}`);
       return stringLineSource(abs, virtualFiles.get(abs)!);
     },
+    calibration: fsCalibrationSource(),
   };
   const pairs = Array.from({ length: 300 }, (_, i) => [20 + ((i * 37) % 900), 10 + ((i * 53) % 800)] as const);
   return { rows, env, virtualFiles, sharegptPairs: () => pairs };
