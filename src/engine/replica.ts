@@ -73,7 +73,7 @@ export class Replica implements SchedulerView {
   readonly role: ReplicaRole;
   readonly gpus: number;
   readonly pool: number;
-  /** Fleet-managed lifecycle state. */
+  /** Lifecycle state: written only by src/fleet/lifecycle.ts. */
   state: ReplicaState = 'ready';
   /** When the replica was requested (GPU-hours start) and became ready. */
   requestedSec = 0;

@@ -213,6 +213,24 @@ describe('cost of ownership wiring', () => {
     expect(noPower.thermal).toBeUndefined();
   });
 
+  it('hybrid: the reactive pool minimum is owned, the burst above it is cloud', () => {
+    const y = synthetic({
+      input: 3000, output: 300, rate: 40, sec: 600,
+      head: 'fleet:\n  provisioning: { kind: reactive, minReplicas: 1, maxReplicas: 4, metric: queue-depth, scaleUpThreshold: 2, scaleDownThreshold: 0.5, windowSec: 30, evaluationIntervalSec: 10, cooldownSec: 30 }',
+      extra: 'cost: { mode: hybrid, cloudPricing: on-demand, kwhUsd: 0.1 }',
+    });
+    const r = run(y).report;
+    const c = r.cost;
+    expect(r.fleet.replicas.max).toBeGreaterThan(1); // it did burst
+    expect(c.onpremGpuHours!).toBeCloseTo(r.simulatedSec / 3600, 4); // one owned GPU for the whole run
+    expect(c.onpremGpuHours! + c.cloudGpuHours!).toBeCloseTo(c.gpuHours, 4);
+    expect(c.breakdown!.cloudUsd).toBeCloseTo(c.cloudGpuHours! * 2.25, 4);
+    expect(c.breakdown!.capexUsd).toBeGreaterThan(0);
+    expect(c.breakdown!.energyUsd).toBeGreaterThan(0);
+    const b = c.breakdown!;
+    expect(b.capexUsd + b.energyUsd + b.cloudUsd + b.overheadUsd).toBeCloseTo(c.totalUsd, 5);
+  });
+
   it('cloud mode with spot prices, and the legacy gpuHourUsd alone keeps the old cost block', () => {
     const base = synthetic({ input: 500, output: 100, rate: 2, sec: 120 });
     const spot = run(base + 'cost: { mode: cloud, cloudPricing: spot }\n').report.cost;
