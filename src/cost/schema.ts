@@ -16,7 +16,7 @@ export const CostBlockSchema = z.strictObject({
   mode: CostModeSchema.describe('Cost of ownership: cloud (GPU-hours × price), onprem (amortised purchase + energy × PUE + rack overhead), hybrid (on-prem baseline replicas + cloud burst)'),
   cloudPricing: CloudPricingSchema.optional().describe('Cloud price class (default on-demand); prices from profiles/power/<gpu>.yaml price'),
   gpuHourUsd: positive.optional().describe('Cloud $/GPU-hour (default the GPU\'s dated price for the price class)'),
-  spotInterruptionsPerHour: nonNegative.optional().describe('Spot preemptions per GPU-hour (default the GPU profile\'s), reported as expected interruptions'),
+  spotInterruptionsPerHour: nonNegative.optional().describe('Spot preemptions per GPU-hour (default the GPU profile\'s): reported, and in cloud mode injected as failures unless a failures block is given (0: none)'),
   purchaseUsd: positive.optional().describe('On-prem purchase price per GPU incl. its share of the server, USD (default the GPU profile\'s)'),
   years: positive.optional().describe('Straight-line amortisation period, years (default 4)'),
   kwhUsd: nonNegative.optional().describe('Electricity price, USD per kWh (default 0.10)'),

@@ -333,7 +333,7 @@ notes.push('prefixCaching is on but the workload carries no prefix hashes (only 
       case 'serverless': return prov;
     }
   };
-  const failures: FailureSpec | undefined = s.failures
+  let failures: FailureSpec | undefined = s.failures
     ? {
       mtbfSec: s.failures.mtbfSec, mttrSec: s.failures.mttrSec, onFailure: s.failures.onFailure,
       schedule: s.failures.schedule.map((f, i) => {
@@ -368,6 +368,19 @@ notes.push('prefixCaching is on but the workload carries no prefix hashes (only 
     if (!env.loadPower) throw new UserError('cost.mode needs GPU price defaults, which this environment cannot load', { where: 'cost.mode', fix: 'run it with the servesim CLI' });
     prices = env.loadPower(pools[0].gpu.id).price;
     if (pools.some((p) => p.gpu.id !== pools[0].gpu.id)) notes.push(`cost.mode: prices of ${pools[0].gpu.id} are used for every pool`);
+  }
+  // Spot capacity is interrupted: in cloud mode with spot pricing, interruptions are injected as failures
+  // (work retried elsewhere; a replacement is acquired and loads weights) unless the scenario scripts its own
+  // failures or sets cost.spotInterruptionsPerHour to 0.
+  if (s.cost.mode === 'cloud' && s.cost.cloudPricing === 'spot' && prices) {
+    const perGpuHour = s.cost.spotInterruptionsPerHour ?? prices.spotInterruptionsPerHour;
+    if (s.failures) {
+      notes.push('cost.cloudPricing spot: the scenario\'s failures block replaces the injected spot interruptions');
+    } else if (perGpuHour > 0) {
+      const g = pools[0].gpusPerReplica;
+      failures = { mtbfSec: 3600 / (perGpuHour * g), mttrSec: Math.max(s.fleet.coldStart.acquisitionSec, 1e-3), onFailure: 'retry', schedule: [] };
+      notes.push(`spot interruptions injected as failures: ${perGpuHour} per GPU-hour, replica MTBF ${(3600 / (perGpuHour * g) / 3600).toFixed(1)} h, replacement after ~${s.fleet.coldStart.acquisitionSec} s + weight load + warm-up`);
+    }
   }
 
   const fleetInput: ResolvedScenario['fleetInput'] = (opts = {}) => ({

@@ -231,6 +231,17 @@ describe('cost of ownership wiring', () => {
     expect(b.capexUsd + b.energyUsd + b.cloudUsd + b.overheadUsd).toBeCloseTo(c.totalUsd, 5);
   });
 
+  it('spot capacity is interrupted: injected failures retry the work, and 0 interruptions turns them off', () => {
+    const base = synthetic({ input: 500, output: 200, rate: 4, sec: 1800, head: 'replicas: 2' });
+    const spot = run(base + 'cost: { mode: cloud, cloudPricing: spot, spotInterruptionsPerHour: 4 }\n').report;
+    expect(spot.fleet.failures).toBeGreaterThan(0);
+    expect(spot.requests.retried).toBeGreaterThan(0);
+    expect(spot.requests.completed).toBe(spot.requests.arrived);
+    expect(spot.cost.expectedSpotInterruptions).toBeCloseTo(spot.cost.gpuHours * 4, 4);
+    const none = run(base + 'cost: { mode: cloud, cloudPricing: spot, spotInterruptionsPerHour: 0 }\n').report;
+    expect(none.fleet.failures).toBe(0);
+  });
+
   it('cloud mode with spot prices, and the legacy gpuHourUsd alone keeps the old cost block', () => {
     const base = synthetic({ input: 500, output: 100, rate: 2, sec: 120 });
     const spot = run(base + 'cost: { mode: cloud, cloudPricing: spot }\n').report.cost;
