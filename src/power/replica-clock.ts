@@ -94,6 +94,8 @@ export class ReplicaPowerClock implements StepClock {
   serving = false;
   private scale = 1;
   private syncSec = 0;
+  /** When the replica last stopped serving (−1: never). */
+  private stoppedSec = -1;
   private readonly act: StepActivity = { computeUtil: 0, memoryUtil: 0, computeBoundShare: 0, busyFraction: 0 };
   private readonly p: PowerParams;
   private readonly r: number;
@@ -111,8 +113,11 @@ export class ReplicaPowerClock implements StepClock {
     this.peakWatts = this.watts;
   }
 
-  /** The replica starts serving (idle) at `nowSec`. */
+  /** The replica starts serving (idle) at `nowSec`; after a stop, the GPU has cooled at idle power meanwhile. */
   start(nowSec: number): void {
+    if (this.stoppedSec >= 0 && nowSec > this.stoppedSec) {
+      this.tempC = tempAfterC(this.tempC, this.cfg.inletC, this.p.idleWatts, this.r, this.tau, nowSec - this.stoppedSec);
+    }
     this.syncSec = nowSec;
     this.serving = true;
     this.setIdle();
@@ -123,6 +128,7 @@ export class ReplicaPowerClock implements StepClock {
     if (!this.serving) return;
     this.sync(nowSec);
     this.serving = false;
+    this.stoppedSec = nowSec;
     this.setIdle();
   }
 

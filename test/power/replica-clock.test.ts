@@ -71,6 +71,11 @@ describe('ReplicaPowerClock', () => {
     expect(c.watts).toBe(p.idleWatts);
     expect(c.tempAt(h + 60)).toBeLessThan(p.throttleC);
     expect(c.throttledSec).toBeCloseTo(1, 9);
+    // A failed replica's GPUs cool while it is down.
+    c.stop(h + 3);
+    const hot = c.tempC;
+    c.start(h + 300);
+    expect(c.tempC).toBeCloseTo(tempAfterC(hot, 45, p.idleWatts, r, tau, 297), 9);
   });
 
   it('observing (no power block) never scales steps or throttles, but accounts energy', () => {
