@@ -20,6 +20,9 @@ import type { StepClock } from './step-clock.ts';
 import type { Scheduler, SchedulerView } from './scheduler-view.ts';
 export type { Scheduler, SchedulerView } from './scheduler-view.ts';
 
+/** vLLM's default swap_space: 4 GiB of host memory per GPU. */
+export const DEFAULT_SWAP_SPACE_BYTES_PER_GPU = 4 * 2 ** 30;
+
 /** Longest fused decode run (bounds the per-replica buffer of step end times). */
 const MAX_FUSED_STEPS = 1 << 16;
 
@@ -50,6 +53,14 @@ export interface ReplicaOptions {
   frontend?: Frontend | null;
   /** Clock/throttle state that scales this replica's steps (power and thermal models); none: unscaled. */
   clock?: StepClock | null;
+  /** KV swap to host memory (engine preemption `swap`): bytes of a context and the copy time (the fleet's transfer model). */
+  swap?: KvSwapPath | null;
+}
+
+/** How a replica's KV reaches host memory: bytes of `tokens` of context, and seconds to copy `bytes` out or in. */
+export interface KvSwapPath {
+  bytes(tokens: number): number;
+  copySec(bytes: number, direction: 'out' | 'in'): number;
 }
 
 export interface AdmitOptions {
@@ -149,6 +160,14 @@ export class Replica implements SchedulerView {
   private clockKey = -1;
   /** GPU-time multiplier of the current step (or fused run). */
   gpuScale = 1;
+  /** KV swap path (preemption `swap`), or null. */
+  private readonly swap: KvSwapPath | null;
+  /** Seconds of KV copies (swap out / in) the batch being formed adds to its step. */
+  private stepCopySec = 0;
+  /** KV bytes held in host memory, and counts of swaps. */
+  swappedBytes = 0;
+  swapOuts = 0;
+  swapIns = 0;
 
   private readonly schedule: Scheduler;
   private readonly watermarkBlocks: number;
@@ -174,6 +193,7 @@ export class Replica implements SchedulerView {
     this.priorityPreemption = o.priorityPreemption ?? false;
     this.frontend = o.frontend ?? null;
     this.clock = o.clock ?? null;
+    this.swap = o.cfg.preemption === 'swap' ? o.swap ?? null : null;
     if (this.clock !== null && this.clock.scalesSteps && !this.perf.scalesGpu) {
       throw new Error('a replica clock that scales steps needs a step-time model with scalesGpu (createEngineStepModel)');
     }
@@ -277,6 +297,10 @@ export class Replica implements SchedulerView {
     this.running = [];
     for (const s of this.waiting.drain()) {
       if (s.ownedBlocks > 0 || s.prefixHashBlocks > 0) this.releaseSeq(s);
+      if (s.swappedBytes > 0) {
+        this.swappedBytes -= s.swappedBytes; // the host copy is lost with the replica
+        s.swappedBytes = 0;
+      }
       if (s.kvTokens > 0) {
         s.promptLen = s.req.inputTokens + s.generated;
         s.kvTokens = 0;
@@ -298,6 +322,7 @@ export class Replica implements SchedulerView {
     this.batchN = 0;
     this.preemptedThisStep = false;
     this.stepStartSec = nowSec;
+    this.stepCopySec = 0;
     this.schedule(this);
     if (this.batchN === 0) {
       this.busy = false;
@@ -309,7 +334,9 @@ export class Replica implements SchedulerView {
     }
     this.fillShape();
     this.feSynced = 0;
-    const sec = this.clock === null ? this.perf.predict(this.shape, this.recorder ? this.cost : undefined) : this.clockedStepSec(nowSec);
+    let sec = this.clock === null ? this.perf.predict(this.shape, this.recorder ? this.cost : undefined) : this.clockedStepSec(nowSec);
+    // KV swaps run as cache operations before the forward pass (vLLM V0), adding to the step.
+    if (this.stepCopySec > 0) sec += this.stepCopySec;
     this.stepSec = sec;
     this.busy = true;
     this.fusedExtra = 0;
@@ -726,6 +753,13 @@ export class Replica implements SchedulerView {
     if (need > this.kv.availableBlocks - reserve) return 0;
     this.waiting.popFront();
     if (!this.kv.allocate(need)) throw new Error('invariant: admission allocation failed');
+    if (s.swappedBytes > 0) {
+      // Swapped out on preemption: its KV comes back from host memory.
+      this.stepCopySec += this.swap!.copySec(s.swappedBytes, 'in');
+      this.swappedBytes -= s.swappedBytes;
+      s.swappedBytes = 0;
+      this.swapIns++;
+    }
     s.ownedBlocks = need;
     this.running.push(s);
     this.addToBatch(s, 1);
@@ -780,6 +814,22 @@ export class Replica implements SchedulerView {
 
   /** Preemption by recompute of a sequence already removed from `running`. */
   private evict(victim: Seq): void {
+    if (this.swap !== null && victim.kvTokens >= victim.promptLen && victim.kvTokens > 0) {
+      const bytes = this.swap.bytes(victim.kvTokens);
+      if (this.swappedBytes + bytes <= (this.cfg.swapSpaceBytesPerGpu ?? DEFAULT_SWAP_SPACE_BYTES_PER_GPU) * this.gpus) {
+        // Preemption by swap: the KV goes to host memory and the sequence resumes decoding when readmitted.
+        this.releaseSeq(victim);
+        victim.swappedBytes = bytes;
+        this.swappedBytes += bytes;
+        this.stepCopySec += this.swap.copySec(bytes, 'out');
+        this.swapOuts++;
+        victim.preemptions++;
+        this.sink.onPreempt(victim.tenant);
+        this.waiting.pushFront(victim);
+        this.preemptedThisStep = true;
+        return;
+      }
+    }
     const before = victim.promptLen > victim.kvTokens ? victim.promptLen - victim.kvTokens : 0;
     this.releaseSeq(victim);
     victim.promptLen = victim.req.inputTokens + victim.generated;

@@ -50,6 +50,7 @@ export class ReplicaLifecycle {
       role: p.role, gpus: p.gpusPerReplica, pool, priorityPreemption: input.priorityPreemption,
       frontend: p.frontend && p.role === 'mixed' ? new Frontend(p.frontend) : null,
       clock: f.power ? f.power.clockFor(pool, f.replicas.length) : null,
+      swap: p.engine.preemption === 'swap' ? f.transfer.swapPath(pool) : null,
     });
     r.fuseDecodes = input.fuseDecodes ?? true;
     if (r.frontend !== null) r.onDelivery = (atSec) => sim.scheduleAt(atSec, EV_FRONTEND_OUT, r.index);

@@ -1,4 +1,4 @@
-import type { Replica } from '../engine/replica.ts';
+import type { KvSwapPath, Replica } from '../engine/replica.ts';
 import type { Seq } from '../engine/seq.ts';
 import type { FleetParts } from './context.ts';
 import { EV_TRANSFER_DONE } from './event-loop.ts';
@@ -26,6 +26,7 @@ export class TransferModel {
   /** Bytes moved, by purpose. */
   kvBytes = 0;
   weightBytes = 0;
+  swapBytes = 0;
 
   constructor(private readonly f: FleetParts) {}
 
@@ -35,6 +36,22 @@ export class TransferModel {
     this.weightBytes += p.weightBytesPerGpu * p.gpusPerReplica;
     if (p.paths?.weightLoadSec) return p.paths.weightLoadSec(p.weightBytesPerGpu);
     return p.coldStart.loadBandwidthBytesPerSec === Infinity ? 0 : p.weightBytesPerGpu / p.coldStart.loadBandwidthBytesPerSec;
+  }
+
+  /**
+   * The KV swap path of a replica of `pool` (engine preemption `swap`): each GPU copies its share of the
+   * sequence's KV over its host link (all GPUs at once).
+   */
+  swapPath(pool: number): KvSwapPath {
+    const p = this.f.pools[pool];
+    const link = p.hostLink;
+    return {
+      bytes: (tokens) => p.kvTransferBytes(tokens),
+      copySec: (bytes) => {
+        this.swapBytes += bytes;
+        return link === undefined ? 0 : link.latencySec + bytes / p.gpusPerReplica / link.bytesPerSecPerGpu;
+      },
+    };
   }
 
   /** A prefill replica finished a prompt: send its KV over the link, then hand it to a decode replica. */

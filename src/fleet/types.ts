@@ -73,6 +73,11 @@ export interface PoolInput {
     weightLoadSec?(bytesPerGpu: number): number;
     kvLink?: { bandwidthBytesPerSec: number; latencySec: number };
   };
+  /**
+   * Host link of each GPU (KV swap, engine preemption `swap`): per-GPU rate with all of the replica's GPUs
+   * copying at once, and latency (the node topology's, else the GPU profile's PCIe rate). Absent: swaps are free.
+   */
+  hostLink?: { bytesPerSecPerGpu: number; latencySec: number };
   /** API-server host costs per replica (`engine.frontend: http`); absent for in-process engines. */
   frontend?: FrontendCosts;
 }

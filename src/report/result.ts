@@ -122,6 +122,8 @@ export interface RunReport {
     prefixCaching: boolean; overlapScheduling: boolean; cudaGraphMaxBatch: number; guaranteedNoEvict: boolean;
     memoryMode: string; gpuMemoryUtilization: number; kvFreeFraction?: number;
     overheads: Record<string, number>; overheadsSource: Record<string, string>; sources: string[];
+    /** With `engine.preemption: swap`: preemptions that swapped KV out to host memory, and swap-ins. */
+    swap?: { outs: number; ins: number };
   };
   /** The host path (`engine.frontend: http`). */
   host?: { frontendCores: number; frontendUtilization: number; frontendCpuSec: number };
@@ -408,6 +410,12 @@ function addPhysics(report: RunReport, res: FleetResult, r: ResolvedScenario, si
   const s = r.scenario;
   const m = res.metrics;
   const pw = res.power;
+  if (r.engine.preemption === 'swap') {
+    let outs = 0;
+    let ins = 0;
+    for (const rep of res.replicas) { outs += rep.swapOuts; ins += rep.swapIns; }
+    report.engine.swap = { outs, ins };
+  }
   if (r.node) {
     const pools: NonNullable<RunReport['topology']>['pools'] = {};
     for (const p of r.pools) {

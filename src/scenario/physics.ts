@@ -18,6 +18,7 @@ import { kvTransferSec } from '../topology/kv-transfer.ts';
 import { hostPathLatencySec, placeReplicas, type ReplicaPlacement } from '../topology/placement.ts';
 import type { NodeProfile, PlacementMode } from '../topology/schema.ts';
 import { weightLoadSec } from '../topology/weight-load.ts';
+import { hostLink } from '../topology/offload.ts';
 import type { Scenario } from './schema.ts';
 
 export interface NodeContext {
@@ -34,6 +35,8 @@ export interface PoolTopology {
   /** Host-path latency a step pays beyond the topology-aware placement's (cross-socket launches). */
   hostPenaltySec: number;
   weightLoadSec(bytesPerGpu: number): number;
+  /** Host memory ↔ each GPU with all of the replica's GPUs copying (KV swap). */
+  hostLink: { bytesPerSecPerGpu: number; latencySec: number };
   /** Where cold-start weights come from. */
   weightSource: 'nvme' | 'network';
 }
@@ -72,8 +75,10 @@ export function poolTopology(n: NodeContext, gpu: GpuProfile, par: Parallelism, 
   const aware = placeReplicas(n.topo, gpus, 'topology-aware')[0]!;
   const hostPenaltySec = Math.max(0, hostPathLatencySec(n.topo, placement) - hostPathLatencySec(n.topo, aware));
   const weightSource = n.profile.nvme.length > 0 ? 'nvme' as const : 'network' as const;
+  const host = hostLink(n.topo, placement);
   return {
     placement, collectives, hostPenaltySec, weightSource,
+    hostLink: { bytesPerSecPerGpu: host.bytesPerSec, latencySec: host.latencySec },
     weightLoadSec: (bytesPerGpu) => weightLoadSec(n.topo, placement, bytesPerGpu, { source: weightSource }).totalSec,
   };
 }

@@ -170,6 +170,8 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
     guaranteedNoEvict: e.guaranteedNoEvict ?? (scheduler === kd.scheduler ? kd.guaranteedNoEvict : false),
     wholePrompt: e.chunkedPrefill !== undefined ? !e.chunkedPrefill && scheduler !== 'continuous' && scheduler !== 'static'
       : scheduler === kd.scheduler ? kd.wholePrompt : false,
+    ...(e.preemption !== undefined ? { preemption: e.preemption } : {}),
+    ...(e.swapSpaceGiB !== undefined ? { swapSpaceBytesPerGpu: e.swapSpaceGiB * 2 ** 30 } : {}),
   };
   const overlapScheduling = e.overlapScheduling ?? (legacy ? false : kd.overlapScheduling);
   const cudaGraphs = e.cudaGraphs ?? (legacy ? false : kd.cudaGraphSizes.length > 0);
@@ -395,6 +397,9 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
       gpuHourUsd: p.gpuHourUsd, weightBytesPerGpu: p.capacity.weightBytesPerGpu,
       kvTransferBytes: (tokens: number) => kvBytesForContext(model, precision.kvCache, tokens),
       provisioning: provisioning(p), coldStart: s.fleet.coldStart, weight: p.weight, migrateOnDrain: s.fleet.migrateOnDrain,
+      ...(engine.preemption === 'swap' ? {
+        hostLink: p.topology?.hostLink ?? { bytesPerSecPerGpu: p.gpu.pcie.bandwidthBytesPerSec, latencySec: 0 },
+      } : {}),
       ...(p.topology ? {
         paths: {
           weightLoadSec: p.topology.weightLoadSec,

@@ -54,6 +54,8 @@ export const EngineSchema = z.strictObject({
   overlapScheduling: z.boolean().optional().describe('CPU scheduling overlaps the GPU step (vLLM async scheduling, SGLang/TRT-LLM overlap scheduler)'),
   cudaGraphs: z.boolean().optional().describe('Pad decode batches to captured CUDA-graph sizes (default from engine.kind)'),
   chunkedPrefill: z.boolean().optional().describe('Split prompts longer than the step budget across steps (vLLM enable_chunked_prefill, TRT-LLM enable_chunked_prefill; default from engine.kind). Off: a longer prompt is rejected'),
+  preemption: z.enum(['recompute', 'swap']).optional().describe('When the KV cache runs out: drop a running sequence\'s KV and recompute it (default), or swap it to host memory and back over the host link (vLLM V0 preemption_mode; decoding sequences, within swapSpaceGiB)'),
+  swapSpaceGiB: z.number().positive().optional().describe('Host memory for swapped KV per GPU, GiB (vLLM swap_space; default 4)'),
   guaranteedNoEvict: z.boolean().optional().describe('Admit a request only when its whole input + output fits in the KV cache (TensorRT-LLM GUARANTEED_NO_EVICT)'),
   overheads: z.union([z.string().min(1), OverheadsSchema]).optional().describe('Host-side costs: inline, or a YAML file (relative to the scenario) written by servesim calibrate --bench'),
   maxModelLen: positiveInt.optional().describe('Longest input + output accepted (default: the model maximum)'),

@@ -251,3 +251,38 @@ describe('cost of ownership wiring', () => {
     expect(legacy.totalUsd).toBeCloseTo(legacy.gpuHours * 3, 6);
   });
 });
+
+describe('KV swap on preemption through the transfer model', () => {
+  const y = (engine: string) => `name: swap
+model: llama-3.1-8b
+gpu: h100-sxm
+engine: { scheduler: chunked-prefill, gpuMemoryUtilization: 0.26, ${engine} }
+workload:
+  arrivals: { kind: closed-loop, concurrency: 48 }
+  lengths:
+    input: { kind: uniform, min: 500, max: 3000 }
+    output: { kind: uniform, min: 200, max: 1500 }
+  requests: 300
+`;
+
+  it('swaps decoding victims out and back in instead of recomputing them, exactly under fused runs', () => {
+    const recompute = run(y('preemption: recompute')).report;
+    const swapped = run(y('preemption: swap'));
+    const stepped = run(y('preemption: swap'), { fuse: false });
+    const s = swapped.report;
+    expect(recompute.requests.preemptions).toBeGreaterThan(20); // the cache is short
+    expect(recompute.engine.swap).toBeUndefined();
+    expect(s.engine.swap!.outs).toBeGreaterThan(20);
+    expect(s.engine.swap!.ins).toBe(s.engine.swap!.outs); // every swapped sequence came back
+    expect(s.requests.completed).toBe(300);
+    // Copying KV over PCIe is cheaper than recomputing the prompt and the generated tokens.
+    expect(s.throughput.outputTokensPerSec).toBeGreaterThan(recompute.throughput.outputTokensPerSec);
+    expect(stableJson(s.latencyMs)).toBe(stableJson(stepped.report.latencyMs));
+  });
+
+  it('falls back to recompute when the swap space is full', () => {
+    const tiny = run(y('preemption: swap, swapSpaceGiB: 0.001')).report;
+    expect(tiny.requests.preemptions).toBeGreaterThan(20);
+    expect(tiny.engine.swap!.outs).toBe(0);
+  });
+});
