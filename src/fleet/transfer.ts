@@ -11,9 +11,10 @@ export interface LinkModel {
 }
 
 /**
- * Every byte that moves between devices goes through here: prefill → decode KV hand-offs (disaggregation)
- * and weight loads at cold start and after a repair. Rates come from the pool's transfer paths (the node
- * topology when a scenario names a `node`, else the scenario's link and cold-start bandwidth).
+ * Every byte that moves between devices goes through here: prefill → decode KV hand-offs (disaggregation),
+ * weight loads at cold start and after a repair, and KV swaps to host memory on preemption. Rates come from
+ * the pool's transfer paths (the node topology when a scenario names a `node`, else the scenario's link and
+ * cold-start bandwidth, and the GPU profile's PCIe rate).
  *
  * KV hand-offs from one prefill replica go over its link one after another (FIFO); the sequence keeps its
  * blocks on the prefill replica until the transfer completes.
