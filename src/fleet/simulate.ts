@@ -129,6 +129,14 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
   const pendingArrival: (Request | null)[] = wl.map(() => null);
   let nextId = 0;
   const closedIssued: number[] = wl.map(() => 0);
+  /** Requests taken from each workload so far (the first `warmupRequests` of them are warm-up). */
+  const taken: number[] = wl.map(() => 0);
+  const warmupOf: number[] = wl.map((w) => w.workload.warmupRequests ?? 0);
+  /** Numbers a request in arrival order within its workload and marks the warm-up ones. */
+  function stamp(req: Request, i: number): void {
+    req.id = nextId++;
+    if (taken[i]++ < warmupOf[i]) req.warmup = true;
+  }
   let progressEvery = 0;
 
   /** Time of the last event that did work: the run's end (timers firing after the traffic is done don't count). */
@@ -165,7 +173,7 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
         const nxt = pendingArrival[target];
         if (nxt) {
           if (nxt.tenant === undefined) nxt.tenant = wl[target].tenant;
-          nxt.id = nextId++;
+          stamp(nxt, target);
           sim.scheduleAt(nxt.arrivalSec, EV_ARRIVAL, target);
         }
         arrive(req);
@@ -175,7 +183,8 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
         closedScheduled--;
         const w = wl[target].workload;
         if (w.kind !== 'closed') break;
-        const req: Request = { ...(w.lengths() as Request), id: nextId++, arrivalSec: sim.now, tenant: wl[target].tenant };
+        const req: Request = { ...(w.lengths() as Request), id: 0, arrivalSec: sim.now, tenant: wl[target].tenant };
+        stamp(req, target);
         closedOwner.set(req.id, target);
         arrive(req);
         break;
@@ -277,7 +286,7 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
   });
 
   function arrive(req: Request): void {
-    sink.onArrival(sim.now, req.tenant ?? 0, req.inputTokens + req.outputTokens);
+    sink.onArrival(sim.now, req.tenant ?? 0, req.inputTokens + req.outputTokens, req.warmup === true);
     gate.offer(req);
   }
 
@@ -617,7 +626,7 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
       pendingArrival[i] = first;
       if (first) {
         if (first.tenant === undefined) first.tenant = wl[i].tenant;
-        first.id = nextId++;
+        stamp(first, i);
         sim.scheduleAt(Math.max(0, first.arrivalSec), EV_ARRIVAL, i);
       }
     } else {

@@ -185,7 +185,7 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
 
   const makeWorkloads = () =>
     tenantCfgs.map((t, i) => {
-      const cfg = { arrivals: t.arrivals, lengths: t.lengths, trace: t.trace, requests: t.requests, durationSec: t.durationSec } as WorkloadConfig;
+      const cfg = { arrivals: t.arrivals, lengths: t.lengths, trace: t.trace, requests: t.requests, durationSec: t.durationSec, warmupRequests: t.warmupRequests } as WorkloadConfig;
       const w = buildWorkload(cfg, {
         seed: s.seed, resolvePath: env.resolvePath, openLines: env.openLines,
         keyPrefix: s.tenants ? `tenants.${i}` : 'workload',
