@@ -1,10 +1,11 @@
 import type { Replica } from '../engine/replica.ts';
 import type { Request } from '../workload/types.ts';
 import type { Rng } from '../workload/rng.ts';
+import { emptyBatch } from '../perf/types.ts';
 
 export const ROUTERS = [
   'round-robin', 'random', 'least-outstanding', 'least-kv', 'power-of-two', 'prefix-affinity', 'session-affinity',
-  'weighted',
+  'weighted', 'least-work',
 ] as const;
 export type RouterKind = (typeof ROUTERS)[number];
 
@@ -15,6 +16,10 @@ export type RouterKind = (typeof ROUTERS)[number];
 export interface LoadView {
   outstanding(r: Replica): number;
   kvUtilization(r: Replica): number;
+  /** Prompt tokens still to prefill on the replica (queued prompts and unfinished chunks). */
+  prefillTokens(r: Replica): number;
+  /** Sequences in the replica's running set (decoding, or mid-prefill). */
+  running(r: Replica): number;
 }
 
 /** Picks one of `candidates` (ready replicas of the entry pools, never empty) for `req`. Returns an index. */
@@ -177,6 +182,59 @@ export class WeightedPoolRouter implements Router {
   }
 }
 
+/**
+ * Least estimated work (`router: least-work`): the replica where this request's prompt would finish first,
+ * estimated from what a KV-aware gateway knows about each replica — queued prompt tokens and the running
+ * (decoding) batch. Production routers score replicas the same way: NVIDIA Dynamo's KV router ranks
+ * workers by a cost of prefill blocks still to compute (queued prompt load + the new prompt, less cache
+ * overlap) plus decode blocks (active KV) — https://docs.nvidia.com/dynamo/latest/components/router/README.html,
+ * "Cost Function" — and llm-d's inference scheduler by a weighted sum of queue-depth and KV-cache scorers. Here both terms are in seconds of the replica's own step-time model:
+ *
+ *   work = P / prefillRate + ⌈P / maxBatchedTokens⌉ × decodeStep(running, KV tokens),  P = queued prompt tokens + this prompt
+ *
+ * `prefillRate` is the replica's prompt tokens per second in a full-budget prefill step
+ * ({@link Replica.prefillTokensPerSec}); `decodeStep` is the predicted time of one decode step of its
+ * running sequences over the KV tokens they hold (KV utilisation × capacity) — what every step that
+ * carries a chunk of P also spends on decodes (chunked prefill schedules decodes first). The prompt
+ * occupies ⌈P / budget⌉ steps. With no running sequence the decode term is 0. Load numbers come from
+ * the fleet's load signal, so `stalenessSec` applies as for the other routers; ties rotate (an idle fleet
+ * is served round-robin).
+ */
+export class LeastWorkRouter implements Router {
+  private last = -1;
+  private readonly batch = emptyBatch();
+  pick(candidates: readonly Replica[], req: Request, load: LoadView): number {
+    const n = candidates.length;
+    let best = 0;
+    let bestScore = Infinity;
+    for (let k = 1; k <= n; k++) {
+      const i = (this.last + k) % n;
+      const sc = this.work(candidates[i], req, load);
+      if (sc < bestScore) {
+        bestScore = sc;
+        best = i;
+      }
+    }
+    this.last = best;
+    return best;
+  }
+
+  /** Estimated seconds until `req`'s prompt would be prefilled on `r`. */
+  work(r: Replica, req: Request, load: LoadView): number {
+    const prompt = load.prefillTokens(r) + req.inputTokens;
+    let sec = prompt / r.prefillTokensPerSec();
+    const running = load.running(r);
+    if (running > 0) {
+      const b = this.batch;
+      b.decodeSeqs = running;
+      b.logitSeqs = running;
+      b.decodeContextTokens = load.kvUtilization(r) * r.kv.numBlocks * r.cfg.blockSize;
+      sec += Math.max(1, Math.ceil(prompt / r.cfg.maxBatchedTokens)) * r.perf.predict(b);
+    }
+    return sec;
+  }
+}
+
 /** 32-bit mix of (key, replica) for rendezvous hashing. */
 function mix(key: number, replica: number): number {
   let h = Math.imul(key ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(replica + 0x632be5ab, 0xc2b2ae35);
@@ -196,5 +254,6 @@ export function createRouter(kind: RouterKind, opts: { rng: Rng; poolWeights: re
     case 'prefix-affinity': return new PrefixAwareRouter();
     case 'session-affinity': return new AffinityRouter((r) => (r.sessionId !== undefined && r.sessionId >= 0 ? r.sessionId : undefined));
     case 'weighted': return new WeightedPoolRouter(opts.poolWeights);
+    case 'least-work': return new LeastWorkRouter();
   }
 }

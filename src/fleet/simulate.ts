@@ -121,9 +121,17 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
   const stale = input.routerStalenessSec > 0;
   const snapOutstanding: number[] = [];
   const snapKv: number[] = [];
+  const snapPrefill: number[] = [];
+  const snapRunning: number[] = [];
   const load: LoadView = stale
-    ? { outstanding: (r) => snapOutstanding[r.index] ?? 0, kvUtilization: (r) => snapKv[r.index] ?? 0 }
-    : { outstanding: (r) => r.outstanding, kvUtilization: (r) => r.kvUtilization };
+    ? {
+      outstanding: (r) => snapOutstanding[r.index] ?? 0, kvUtilization: (r) => snapKv[r.index] ?? 0,
+      prefillTokens: (r) => snapPrefill[r.index] ?? 0, running: (r) => snapRunning[r.index] ?? 0,
+    }
+    : {
+      outstanding: (r) => r.outstanding, kvUtilization: (r) => r.kvUtilization,
+      prefillTokens: (r) => r.pendingPrefillTokens, running: (r) => r.running.length,
+    };
 
   const wl = input.workloads;
   const pendingArrival: (Request | null)[] = wl.map(() => null);
@@ -248,6 +256,8 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
         for (const r of replicas) {
           snapOutstanding[r.index] = r.outstanding;
           snapKv[r.index] = r.kvUtilization;
+          snapPrefill[r.index] = r.pendingPrefillTokens;
+          snapRunning[r.index] = r.running.length;
         }
         if (activeWork()) sim.schedule(input.routerStalenessSec, EV_SNAPSHOT, 0);
         break;
