@@ -14,7 +14,7 @@ import { UserError } from '../errors/user-error.ts';
 import { createCalibratedEfficiency, type CalibratedEfficiencyModel } from '../perf/calibrated-efficiency.ts';
 import { resolvePrecision } from '../perf/compute-precision.ts';
 import type { Parallelism, PrecisionConfig } from '../perf/precision.ts';
-import { createRooflineModel } from '../perf/roofline.ts';
+import { createRooflineModel, DEFAULT_CPU_OVERHEAD, type CpuOverhead } from '../perf/roofline.ts';
 import { createTableModel, tableMismatch, type TableStepTimeModel } from '../perf/table.ts';
 import type { StepTimeModel } from '../perf/types.ts';
 import type { GpuProfile, ModelProfile } from '../profiles/schema.ts';
@@ -31,6 +31,11 @@ export interface StepTimeModelOptions {
   parallelism: Parallelism;
   /** table only: what to do with steps outside the table (default 'error'). Also used when no table fits. */
   tableFallback?: 'error' | 'roofline';
+  /**
+   * Leave the CPU overhead out of the step time (the engine layer adds it, see src/engine/step-model.ts);
+   * the calibrated value is still returned as `cpuOverhead`.
+   */
+  gpuOnly?: boolean;
 }
 
 export interface StepTimeModelResult {
@@ -39,6 +44,9 @@ export interface StepTimeModelResult {
   calibrated: boolean;
   /** Where the efficiencies/timings come from, for reports (file names, transfer). */
   calibrationSource: string;
+  /** The CPU overhead per step the calibration measured (or the documented default), and where it comes from. */
+  cpuOverhead: CpuOverhead;
+  cpuOverheadSource: string;
   /**
    * Caveats for the report (transferred or default parts, precision transfer, table fallback). The table
    * model appends to this array while it runs (a fallback to the roofline is noted once).
@@ -143,18 +151,22 @@ export function buildStepTimeModel(opts: StepTimeModelOptions, data: Calibration
       notes.push(`GEMM efficiencies were measured with ${rc.calibration.gemm.dtype} GEMMs and are applied to the ${act} peak`);
     }
   }
+  const cpuOverhead = eff ? eff.cpuOverhead : DEFAULT_CPU_OVERHEAD;
+  const cpuOverheadSource = eff && rc.calibration ? `${rc.calibration.cpuOverhead.status} CPU overhead of ${rc.file}` : 'documented default (vLLM CPU-overhead fit, src/perf/roofline.ts)';
+  const cpuUsed = opts.gpuOnly ? { baseSec: 0, perSeqSec: 0 } : cpuOverhead;
+  const cpu = { cpuOverhead, cpuOverheadSource };
   const roofline = createRooflineModel({
-    gpu: gpuR, model, precision, parallelism,
-    ...(eff ? { efficiency: eff, cpuOverhead: eff.cpuOverhead } : {}),
+    gpu: gpuR, model, precision, parallelism, cpuOverhead: cpuUsed,
+    ...(eff ? { efficiency: eff } : {}),
   });
   if (opts.kind === 'roofline') {
-    return { model: roofline, calibrated: rc.own, calibrationSource: rc.source, notes };
+    return { model: roofline, calibrated: rc.own, calibrationSource: rc.source, notes, ...cpu };
   }
   const found = findTable(gpu, model, parallelism.tensor, data);
   if (found.table === undefined) {
     if (opts.tableFallback === 'roofline') {
       notes.push(`no table for ${model.id} on ${gpu.id} at TP${parallelism.tensor} (${found.reason}); the calibrated roofline is used`);
-      return { model: roofline, calibrated: rc.own, calibrationSource: rc.source, notes };
+      return { model: roofline, calibrated: rc.own, calibrationSource: rc.source, notes, ...cpu };
     }
     throw new UserError(`perfModel table: no measured table for ${model.id} on ${gpu.id} at TP${parallelism.tensor}`, {
       where: 'perfModel', fix: `${found.reason}; use perfModel: roofline, or tableFallback: roofline`,
@@ -165,7 +177,7 @@ export function buildStepTimeModel(opts: StepTimeModelOptions, data: Calibration
   const is16 = (p: string) => p === 'bf16' || p === 'fp16';
   if ((!is16(rp.weights) || !is16(rp.activations)) && opts.tableFallback === 'roofline') {
     notes.push(`the ${gpu.id}/${found.table.model} table was measured in ${found.table.dtype}; ${rp.weights} weights / ${rp.activations} activations use the calibrated roofline`);
-    return { model: roofline, calibrated: rc.own, calibrationSource: rc.source, notes };
+    return { model: roofline, calibrated: rc.own, calibrationSource: rc.source, notes, ...cpu };
   }
   if (eff === undefined) {
     throw new UserError(`perfModel table needs a calibration for ${gpu.id} (attention and communication come from it)`, {
@@ -174,11 +186,11 @@ export function buildStepTimeModel(opts: StepTimeModelOptions, data: Calibration
   }
   const tm: TableStepTimeModel = createTableModel({
     table: found.table, source: found.file, gpu: gpuR, model, precision, parallelism, efficiency: eff,
-    cpuOverhead: eff.cpuOverhead, roofline, fallback: opts.tableFallback ?? 'error', notes,
+    cpuOverhead: cpuUsed, roofline, fallback: opts.tableFallback ?? 'error', notes,
   });
   return {
     model: tm, calibrated: rc.own,
     calibrationSource: `measured table ${found.file} (${found.table.provenance.source.split(',')[0]}); attention/communication: ${rc.source}`,
-    notes,
+    notes, ...cpu,
   };
 }

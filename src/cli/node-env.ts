@@ -15,6 +15,7 @@ export function nodeResolveEnv(scenarioPath: string): ResolveEnv {
     loadModel: loadModelProfile,
     resolvePath: (p) => (path.isAbsolute(p) ? p : path.resolve(dir, p)),
     openLines: (abs) => openLineSource(abs),
+    readText: (abs) => readFileSync(abs, 'utf8'),
   };
 }
 

@@ -1,4 +1,4 @@
-export const SCHEDULERS = ['continuous', 'chunked-prefill', 'static'] as const;
+export const SCHEDULERS = ['continuous', 'chunked-prefill', 'prefill-first', 'static'] as const;
 export type SchedulerKind = (typeof SCHEDULERS)[number];
 
 /** Engine settings of one replica (vLLM names where vLLM has the knob). */
@@ -15,4 +15,8 @@ export interface EngineConfig {
   /** Longest input + output a request may have (defaults to the model's max context). */
   maxModelLen: number;
   prefixCaching: boolean;
+  /** Admit a request only when its whole input + output fits in the KV cache (TensorRT-LLM GUARANTEED_NO_EVICT). */
+  guaranteedNoEvict?: boolean;
+  /** A prompt must be prefilled in one step (no chunking): a longer prompt than the budget is rejected. */
+  wholePrompt?: boolean;
 }

@@ -10,8 +10,11 @@ import type { Request } from '../workload/types.ts';
 import { scheduleContinuous } from './schedulers/continuous.ts';
 import { scheduleChunkedPrefill } from './schedulers/chunked-prefill.ts';
 import { scheduleStatic } from './schedulers/static.ts';
+import { schedulePrefillFirst } from './schedulers/prefill-first.ts';
 import type { StepRecorder } from '../metrics/step-recorder.ts';
 import type { RejectReason } from '../metrics/collector.ts';
+import type { Frontend } from './frontend.ts';
+import { Deque } from './deque.ts';
 
 export type Scheduler = (r: Replica) => void;
 
@@ -41,6 +44,8 @@ export interface ReplicaOptions {
   pool?: number;
   /** Preempt lower-priority running sequences for a higher-priority waiting one. */
   priorityPreemption?: boolean;
+  /** The API server's host path (`engine.frontend: http`); none for in-process engines. */
+  frontend?: Frontend | null;
 }
 
 export interface AdmitOptions {
@@ -89,8 +94,16 @@ export class Replica {
   kickPending = false;
   stepCount = 0;
   busySec = 0;
-  /** Completion time of the previous step (for inter-token gaps). */
-  private lastStepEndSec = -1;
+  /** When the previous step's tokens reached their clients (its end without a frontend; for inter-token gaps). */
+  private lastDeliverSec = -1;
+  /** The API server's host path, or null (in-process). */
+  readonly frontend: Frontend | null;
+  /** Requests tokenised by the frontend, waiting to reach the engine (FIFO, by `intakeSec`). */
+  readonly intakeQueue = new Deque<Request>();
+  /** Finished sequences whose last token is still on its way through the frontend (FIFO, by `lastTokenSec`). */
+  readonly deliveries = new Deque<Seq>();
+  /** Called when a finished sequence's last token will reach its client at `atSec` (later than now). */
+  onDelivery: ((atSec: number) => void) | null = null;
 
   // The batch being formed / run: parallel arrays, reused across steps.
   batchSeqs: Seq[] = [];
@@ -116,6 +129,12 @@ export class Replica {
   fusedExtra = 0;
   /** Cumulative end times of the current run's steps: fusedEnds[0] is the first step's end. */
   private fusedEnds = new Float64Array(64);
+  /** Client-side times of the fused steps' tokens (with a frontend). */
+  private deliverEnds = new Float64Array(64);
+  /** Frontend delay of the tokens of the step just finished. */
+  private frontendDelaySec = 0;
+  /** Steps of the current run whose tokens were handed to the frontend. */
+  private feSynced = 0;
   /** Whether decode runs may be fused (exactness tests turn it off to compare). */
   fuseDecodes = true;
 
@@ -141,6 +160,7 @@ export class Replica {
     this.gpus = o.gpus ?? 1;
     this.pool = o.pool ?? 0;
     this.priorityPreemption = o.priorityPreemption ?? false;
+    this.frontend = o.frontend ?? null;
     const cfg = o.cfg;
     const kvBlocks = o.kvBlocks;
     const hashBlockTokens = o.hashBlockTokens ?? 0;
@@ -152,12 +172,13 @@ export class Replica {
     this.schedule =
       cfg.scheduler === 'continuous' ? scheduleContinuous
         : cfg.scheduler === 'chunked-prefill' ? scheduleChunkedPrefill
+        : cfg.scheduler === 'prefill-first' ? schedulePrefillFirst
           : scheduleStatic;
   }
 
   /** Requests waiting or running here (what a load balancer sees as outstanding). */
   get outstanding(): number {
-    return this.waiting.length + this.running.length + this.transferring;
+    return this.waiting.length + this.running.length + this.transferring + this.intakeQueue.length;
   }
 
   /** Fraction of KV blocks pinned by live sequences. */
@@ -168,10 +189,12 @@ export class Replica {
   /**
    * Accepts a routed request, or returns a reject reason when it can never run here.
    */
-  enqueue(req: Request, nowSec: number): RejectReason | null {
+  enqueue(req: Request, nowSec: number, frontendSec = 0): RejectReason | null {
     const reason = this.rejectReason(req);
     if (reason !== null) return reason;
-    this.waiting.pushBack(new Seq(req, this.index, nowSec));
+    const s = new Seq(req, this.index, nowSec);
+    s.frontendSec = frontendSec;
+    this.waiting.pushBack(s);
     this.pendingPrefillTokens += req.inputTokens;
     return null;
   }
@@ -210,7 +233,7 @@ export class Replica {
     if (total > this.cfg.maxModelLen) return 'exceeds-max-model-len';
     const kvTokens = this.role === 'prefill' ? req.inputTokens : total;
     if (this.kv.blocksFor(kvTokens) > this.kv.numBlocks) return 'exceeds-kv-capacity';
-    if (this.cfg.scheduler === 'continuous' && this.role !== 'decode' && req.inputTokens > this.cfg.maxBatchedTokens) {
+    if ((this.cfg.scheduler === 'continuous' || this.cfg.wholePrompt) && this.role !== 'decode' && req.inputTokens > this.cfg.maxBatchedTokens) {
       return 'prompt-exceeds-max-batched-tokens';
     }
     return null;
@@ -265,6 +288,7 @@ export class Replica {
       return -1;
     }
     this.fillShape();
+    this.feSynced = 0;
     const sec = this.perf.predict(this.shape, this.recorder ? this.cost : undefined);
     this.stepSec = sec;
     this.busy = true;
@@ -369,8 +393,16 @@ export class Replica {
   finishStep(nowSec: number): void {
     const { batchSeqs, batchChunks, sink } = this;
     const multi = sink.multiTenant;
-    const prevEnd = this.lastStepEndSec;
-    const t1 = this.fusedEnds[0]; // end of the run's first step (= nowSec unless decode steps were fused)
+    const prevEnd = this.lastDeliverSec;
+    const fe = this.frontend;
+    // End of the run's first step (= nowSec unless decode steps were fused), or when its tokens reach the
+    // clients through the frontend.
+    let t1 = this.fusedEnds[0];
+    if (fe !== null) {
+      this.syncFrontend(t1);
+      t1 = this.deliverEnds[0];
+      this.frontendDelaySec = t1 - this.fusedEnds[0];
+    }
     let sameGapCount = 0;
     let anyFinished = false;
     if (multi) { this.tenantGap.fill(0); this.tenantTokens.fill(0); }
@@ -389,6 +421,7 @@ export class Replica {
       s.generated++;
       if (s.firstTokenSec < 0) {
         s.firstTokenSec = t1;
+        if (fe !== null) s.frontendSec += this.frontendDelaySec;
         if (this.onFirstToken) this.onFirstToken(t1 - s.req.arrivalSec, t1);
       } else if (s.req.warmup) {
         // warm-up requests are in no latency statistic (workload.warmupRequests)
@@ -421,6 +454,7 @@ export class Replica {
       this.attributeGpuTime(this.stepSec, this.tenantTokens);
     }
     if (this.recorder) this.recorder.record(this, t1);
+    this.lastDeliverSec = t1;
     if (this.fusedExtra > 0) anyFinished = this.applyFusedSteps() || anyFinished;
     if (anyFinished) {
       for (let i = 0; i < this.finished.length; i++) {
@@ -430,7 +464,12 @@ export class Replica {
           this.onPrefilled!(s, nowSec); // keeps its blocks until the transfer completes
         } else {
           this.releaseSeq(s);
-          sink.onComplete(s, nowSec);
+          if (fe !== null && s.lastTokenSec > nowSec) {
+            this.deliveries.pushBack(s);
+            this.onDelivery!(s.lastTokenSec);
+          } else {
+            sink.onComplete(s, nowSec);
+          }
         }
         s.done = true; // marks it for the compaction below
       }
@@ -444,8 +483,41 @@ export class Replica {
       }
       run.length = w;
     }
-    this.lastStepEndSec = nowSec;
     this.busy = false;
+  }
+
+  /**
+   * Hands the frontend the tokens of the current run's steps that ended by `nowSec` and were not handed over
+   * yet (a fused run is applied lazily at its end, but its tokens reach the API server step by step, before any
+   * request that arrives later). Fills deliverEnds[0..].
+   */
+  syncFrontend(nowSec: number): void {
+    const fe = this.frontend;
+    if (fe === null || !this.busy) return;
+    const ends = this.fusedEnds;
+    const last = this.fusedExtra;
+    if (this.deliverEnds.length < last + 1) {
+      const d = new Float64Array(Math.max(last + 1, this.deliverEnds.length * 2));
+      d.set(this.deliverEnds.subarray(0, this.feSynced));
+      this.deliverEnds = d;
+    }
+    while (this.feSynced <= last && ends[this.feSynced] <= nowSec) {
+      const k = this.feSynced;
+      let sampled = this.batchN;
+      if (k === 0) {
+        sampled = 0;
+        for (let i = 0; i < this.batchN; i++) if (this.batchSeqs[i].kvTokens + this.batchChunks[i] >= this.batchSeqs[i].promptLen) sampled++;
+      }
+      this.deliverEnds[k] = fe.output(ends[k], sampled);
+      this.feSynced++;
+    }
+  }
+
+  /** Completes the finished sequences whose last token has reached its client by `nowSec`. */
+  deliverDue(nowSec: number): void {
+    while (this.deliveries.length > 0 && this.deliveries.peekFront()!.lastTokenSec <= nowSec) {
+      this.sink.onComplete(this.deliveries.popFront()!, nowSec);
+    }
   }
 
   /** A handed-off sequence's KV has reached its decode replica: free it here. */
@@ -468,8 +540,17 @@ export class Replica {
   /** Applies the fused decode steps 2..K of a run: tokens, blocks, inter-token gaps. */
   private applyFusedSteps(): boolean {
     const extra = this.fusedExtra;
-    const ends = this.fusedEnds;
+    let ends = this.fusedEnds;
     const n = this.batchN;
+    const fe = this.frontend;
+    if (fe !== null) {
+      // Client-side times of the fused steps' tokens (the first step's is lastDeliverSec).
+      if (this.deliverEnds.length < extra + 1) this.deliverEnds = new Float64Array(Math.max(extra + 1, this.deliverEnds.length * 2));
+      this.syncFrontend(ends[extra]);
+      const d = this.deliverEnds;
+      ends = d;
+      this.lastDeliverSec = d[extra];
+    }
     const end = ends[extra];
     const sink = this.sink;
     const multi = sink.multiTenant;
@@ -501,16 +582,17 @@ export class Replica {
           if (measured > 0) for (let k = 1; k <= extra; k++) sink.tenants[t].onItl(ends[k] - ends[k - 1], measured);
         }
       }
-      this.attributeGpuTime(end - ends[0], this.tenantTokens);
+      this.attributeGpuTime(this.fusedEnds[extra] - this.fusedEnds[0], this.tenantTokens);
     }
     if (this.recorder) {
       const ctx0 = this.shape.decodeContextTokens;
+      const se = this.fusedEnds;
       for (let k = 1; k <= extra; k++) {
         this.shape.decodeContextTokens = ctx0 + k * n;
         this.perf.predict(this.shape, this.cost);
-        this.stepStartSec = ends[k - 1];
-        this.stepSec = ends[k] - ends[k - 1];
-        this.recorder.record(this, ends[k]);
+        this.stepStartSec = se[k - 1];
+        this.stepSec = se[k] - se[k - 1];
+        this.recorder.record(this, se[k]);
       }
       this.shape.decodeContextTokens = ctx0;
     }

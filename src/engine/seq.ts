@@ -23,6 +23,8 @@ export class Seq {
   firstTokenSec = -1;
   lastTokenSec = -1;
   preemptions = 0;
+  /** Time spent in the API server's host path before the first token reached the client (intake + output delay). */
+  frontendSec = 0;
   /** Tenant index (0 when the scenario has no tenants). */
   readonly tenant: number;
   /** Priority class: lower values are served first. */

@@ -20,6 +20,8 @@ export interface LoadView {
   prefillTokens(r: Replica): number;
   /** Sequences in the replica's running set (decoding, or mid-prefill). */
   running(r: Replica): number;
+  /** Mean output tokens of the requests completed so far across the fleet (0 before the first): what a gateway sees streamed. */
+  meanOutputTokens(): number;
 }
 
 /** Picks one of `candidates` (ready replicas of the entry pools, never empty) for `req`. Returns an index. */
@@ -183,22 +185,26 @@ export class WeightedPoolRouter implements Router {
 }
 
 /**
- * Least estimated work (`router: least-work`): the replica where this request's prompt would finish first,
- * estimated from what a KV-aware gateway knows about each replica — queued prompt tokens and the running
- * (decoding) batch. Production routers score replicas the same way: NVIDIA Dynamo's KV router ranks
- * workers by a cost of prefill blocks still to compute (queued prompt load + the new prompt, less cache
- * overlap) plus decode blocks (active KV) — https://docs.nvidia.com/dynamo/latest/components/router/README.html,
- * "Cost Function" — and llm-d's inference scheduler by a weighted sum of queue-depth and KV-cache scorers. Here both terms are in seconds of the replica's own step-time model:
+ * Least estimated work (`router: least-work`): the replica where this request would be done soonest,
+ * estimated from what a KV-aware gateway knows about each replica — prompt tokens it has sent there that
+ * are not prefilled yet, and the running (decoding) batch. Production routers score replicas the same way:
+ * NVIDIA Dynamo's KV router ranks workers by a cost of prefill blocks still to compute (queued prompt load +
+ * the new prompt, less cache overlap) plus decode blocks (active KV) —
+ * https://docs.nvidia.com/dynamo/latest/components/router/README.html, "Cost Function" — and llm-d's
+ * inference scheduler by a weighted sum of queue-depth and KV-cache scorers. Here the terms are seconds of
+ * the replica's own step-time model:
  *
- *   work = P / prefillRate + ⌈P / maxBatchedTokens⌉ × decodeStep(running, KV tokens),  P = queued prompt tokens + this prompt
+ *   work = P / prefillRate + ⌈P / maxBatchedTokens⌉ × step(running, KV) + meanOutput × step(running + 1, KV + prompt)
  *
- * `prefillRate` is the replica's prompt tokens per second in a full-budget prefill step
- * ({@link Replica.prefillTokensPerSec}); `decodeStep` is the predicted time of one decode step of its
- * running sequences over the KV tokens they hold (KV utilisation × capacity) — what every step that
- * carries a chunk of P also spends on decodes (chunked prefill schedules decodes first). The prompt
- * occupies ⌈P / budget⌉ steps. With no running sequence the decode term is 0. Load numbers come from
- * the fleet's load signal, so `stalenessSec` applies as for the other routers; ties rotate (an idle fleet
- * is served round-robin).
+ * - P = queued prompt tokens (in the API server, waiting, or partly prefilled) + this request's prompt;
+ *   `prefillRate` = prompt tokens per second of a full-budget prefill step ({@link Replica.prefillTokensPerSec});
+ * - `step(n, kv)` = the predicted time of a decode step of n sequences over kv cached tokens (KV utilisation ×
+ *   capacity): every step that carries a chunk of P also decodes the running batch (chunked prefill
+ *   schedules decodes first), and the request then decodes in a batch one larger;
+ * - `meanOutput` = mean output tokens of the requests completed so far (0 before the first): the router
+ *   cannot know this request's output length, but a gateway sees every completed stream.
+ * Load numbers come from the fleet's load signal, so `stalenessSec` applies as for the other routers; ties
+ * rotate (an idle fleet is served round-robin).
  */
 export class LeastWorkRouter implements Router {
   private last = -1;
@@ -219,17 +225,27 @@ export class LeastWorkRouter implements Router {
     return best;
   }
 
-  /** Estimated seconds until `req`'s prompt would be prefilled on `r`. */
+  /** Estimated seconds of work before `req` would be done on `r`: its prefill behind the queue, then its decode. */
   work(r: Replica, req: Request, load: LoadView): number {
     const prompt = load.prefillTokens(r) + req.inputTokens;
     let sec = prompt / r.prefillTokensPerSec();
     const running = load.running(r);
+    const kvTokens = load.kvUtilization(r) * r.kv.numBlocks * r.cfg.blockSize;
     if (running > 0) {
       const b = this.batch;
       b.decodeSeqs = running;
       b.logitSeqs = running;
-      b.decodeContextTokens = load.kvUtilization(r) * r.kv.numBlocks * r.cfg.blockSize;
+      b.decodeContextTokens = kvTokens;
       sec += Math.max(1, Math.ceil(prompt / r.cfg.maxBatchedTokens)) * r.perf.predict(b);
+    }
+    const out = load.meanOutputTokens();
+    if (out > 0) {
+      // Its own decode: the expected output (the fleet's mean so far) × a step of the batch it would join.
+      const b = this.batch;
+      b.decodeSeqs = running + 1;
+      b.logitSeqs = running + 1;
+      b.decodeContextTokens = kvTokens + req.inputTokens;
+      sec += out * r.perf.predict(b);
     }
     return sec;
   }

@@ -1,5 +1,6 @@
 import { Simulator } from '../sim/simulator.ts';
 import { Replica } from '../engine/replica.ts';
+import { Frontend } from '../engine/frontend.ts';
 import type { EngineConfig } from '../engine/config.ts';
 import { Seq as SeqClass } from '../engine/seq.ts';
 type Seq = SeqClass;
@@ -63,6 +64,8 @@ const EV_SNAPSHOT = 9;
 const EV_RETRY_GATE = 10;
 const EV_IDLE_CHECK = 11;
 const EV_SCHEDULED = 12;
+const EV_FRONTEND_IN = 13;
+const EV_FRONTEND_OUT = 14;
 /** Simulated seconds without progress after which requests held for capacity are rejected. */
 const STALL_SEC = 86_400;
 /** Kicks run after every other event at the same instant, so simultaneous arrivals share a batch. */
@@ -91,6 +94,10 @@ export function singlePoolInput(s: SimpleFleetInput): FleetInput {
 export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
   const input: FleetInput = 'pools' in arg ? arg : singlePoolInput(arg);
   const sink = new MetricsSink(input.tenants.length, input.perRequestDetail ?? false);
+  if (input.pools.some((p) => p.frontend !== undefined && p.role === 'mixed')) {
+    sink.all.hasFrontend = true;
+    for (const t of sink.tenants) t.hasFrontend = true;
+  }
   const metrics = sink.all;
   const steps = input.recordSteps ? new StepRecorder() : null;
   const replicas: Replica[] = [];
@@ -122,20 +129,26 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
   const snapOutstanding: number[] = [];
   const snapKv: number[] = [];
   const snapPrefill: number[] = [];
+  /** Prompt tokens of requests routed to each replica and still in its API server (not yet in the engine's queue). */
+  const intakeTokens: number[] = [];
   const snapRunning: number[] = [];
+  const meanOutputTokens = (): number => (metrics.completed > 0 ? metrics.outputTokens / metrics.completed : 0);
   const load: LoadView = stale
     ? {
       outstanding: (r) => snapOutstanding[r.index] ?? 0, kvUtilization: (r) => snapKv[r.index] ?? 0,
-      prefillTokens: (r) => snapPrefill[r.index] ?? 0, running: (r) => snapRunning[r.index] ?? 0,
+      prefillTokens: (r) => snapPrefill[r.index] ?? 0, running: (r) => snapRunning[r.index] ?? 0, meanOutputTokens,
     }
     : {
       outstanding: (r) => r.outstanding, kvUtilization: (r) => r.kvUtilization,
-      prefillTokens: (r) => r.pendingPrefillTokens, running: (r) => r.running.length,
+      prefillTokens: (r) => r.pendingPrefillTokens + (intakeTokens[r.index] ?? 0), running: (r) => r.running.length,
+      meanOutputTokens,
     };
 
   const wl = input.workloads;
   const pendingArrival: (Request | null)[] = wl.map(() => null);
   let nextId = 0;
+  /** When each request in an API server's intake entered it (by request id). */
+  const frontendEntered = new Map<number, number>();
   const closedIssued: number[] = wl.map(() => 0);
   /** Requests taken from each workload so far (the first `warmupRequests` of them are warm-up). */
   const taken: number[] = wl.map(() => 0);
@@ -197,6 +210,18 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
         arrive(req);
         break;
       }
+      case EV_FRONTEND_IN: {
+        // A request has been tokenised by replica `target`'s API server: the engine sees it now.
+        const r = replicas[target];
+        const req = r.intakeQueue.popFront()!;
+        intakeTokens[r.index] -= req.inputTokens;
+        if (r.state === 'failed' || r.state === 'stopped') route(req);
+        else enqueueAt(r, req);
+        break;
+      }
+      case EV_FRONTEND_OUT:
+        replicas[target].deliverDue(sim.now);
+        break;
       case EV_KICK: {
         const r = replicas[target];
         r.kickPending = false;
@@ -256,7 +281,7 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
         for (const r of replicas) {
           snapOutstanding[r.index] = r.outstanding;
           snapKv[r.index] = r.kvUtilization;
-          snapPrefill[r.index] = r.pendingPrefillTokens;
+          snapPrefill[r.index] = r.pendingPrefillTokens + (intakeTokens[r.index] ?? 0);
           snapRunning[r.index] = r.running.length;
         }
         if (activeWork()) sim.schedule(input.routerStalenessSec, EV_SNAPSHOT, 0);
@@ -333,7 +358,29 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
     preRouted = null;
     const r = pre !== null && pre.req === req && pre.replica.state === 'ready' ? pre.replica : cands[router.pick(cands, req, load)];
     arrivalsByPool[r.pool]++;
-    const reason = r.enqueue(req, sim.now);
+    if (r.frontend !== null && r.role === 'mixed') {
+      r.syncFrontend(sim.now);
+      const t = r.frontend.intake(req, sim.now);
+      r.intakeQueue.pushBack(req);
+      intakeTokens[r.index] = (intakeTokens[r.index] ?? 0) + req.inputTokens;
+      frontendEntered.set(req.id, sim.now);
+      sim.scheduleAt(t, EV_FRONTEND_IN, r.index);
+      return;
+    }
+    enqueueAt(r, req);
+  }
+
+  /** Hands a request to a replica's engine (after its frontend, if any). */
+  function enqueueAt(r: Replica, req: Request): void {
+    let viaFrontendSec = 0;
+    if (r.frontend !== null && r.role === 'mixed') {
+      const entered = frontendEntered.get(req.id);
+      if (entered !== undefined) {
+        viaFrontendSec = sim.now - entered;
+        frontendEntered.delete(req.id);
+      }
+    }
+    const reason = r.enqueue(req, sim.now, viaFrontendSec);
     if (reason !== null) {
       sink.onReject(sim.now, reason, req.tenant ?? 0);
       left(req);
@@ -491,8 +538,10 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
       index: replicas.length, cfg: p.engine, kvBlocks: p.kvBlocks, perf: p.perf, sink, recorder: steps,
       hashBlockTokens: input.hashBlockTokens, queue: createWaitQueue(input.queuePolicy, tenantWeights),
       role: p.role, gpus: p.gpusPerReplica, pool, priorityPreemption: input.priorityPreemption,
+      frontend: p.frontend && p.role === 'mixed' ? new Frontend(p.frontend) : null,
     });
     r.fuseDecodes = input.fuseDecodes ?? true;
+    if (r.frontend !== null) r.onDelivery = (atSec) => sim.scheduleAt(atSec, EV_FRONTEND_OUT, r.index);
     if (p.role === 'prefill') r.onPrefilled = (s) => onPrefilled(s, r);
     r.onFirstToken = (ttft, now) => autoscaler.onFirstToken(pool, ttft, now);
     replicas.push(r);

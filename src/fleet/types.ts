@@ -1,3 +1,4 @@
+import type { FrontendCosts } from '../engine/frontend.ts';
 import type { EngineConfig } from '../engine/config.ts';
 import type { QueuePolicy } from '../engine/wait-queue.ts';
 import type { ReplicaRole } from '../engine/replica.ts';
@@ -62,6 +63,8 @@ export interface PoolInput {
   weight: number;
   /** On scale-down, move queued and running work elsewhere instead of letting it finish. */
   migrateOnDrain: boolean;
+  /** API-server host costs per replica (`engine.frontend: http`); absent for in-process engines. */
+  frontend?: FrontendCosts;
 }
 
 export interface TokenBucketSpec {

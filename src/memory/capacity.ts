@@ -66,6 +66,17 @@ export interface KvCapacityInput {
   maxNumSeqs: number;
   /** Replaces DEFAULT_RUNTIME_RESERVE_BYTES (+ DEFAULT_COMM_RESERVE_BYTES) per GPU. */
   runtimeReserveBytes?: number;
+  /**
+   * How the engine sizes its KV pool (default `budget`):
+   * - `budget` (vLLM): memory × gpuMemoryUtilization − weights − activation peak − runtime reserve;
+   * - `static-fraction` (SGLang mem_fraction_static): memory × gpuMemoryUtilization − weights (activations and
+   *   the runtime live in the reserved rest);
+   * - `free-fraction` (TensorRT-LLM free_gpu_memory_fraction): kvFreeFraction × (memory − weights − activation
+   *   peak − runtime reserve).
+   */
+  memoryMode?: 'budget' | 'static-fraction' | 'free-fraction';
+  /** Fraction of the free memory for `memoryMode: free-fraction`, in (0, 1]. */
+  kvFreeFraction?: number;
 }
 
 export interface KvCapacity {
@@ -172,7 +183,10 @@ function plan(input: KvCapacityInput, weights: Precision, tp: number, pp: number
     const act = input.maxBatchedTokens * actPerToken + (last ? logits : 0);
     const sliding = allSliding ? 0 : slidingLayerCount(model, start, end);
     const slidingReserve = sliding * kvLayerTok * windowTokens * input.maxNumSeqs;
-    const free = budget - w - act - runtime - slidingReserve;
+    const mode = input.memoryMode ?? 'budget';
+    const free = mode === 'budget' ? budget - w - act - runtime - slidingReserve
+      : mode === 'static-fraction' ? budget - w - slidingReserve
+        : (input.kvFreeFraction ?? 0.9) * (gpu.memoryGiB * GIB - w - act - runtime) - slidingReserve;
     const kvTok = (n - sliding) * kvLayerTok;
     const blocks = free > 0 && kvTok > 0 ? Math.floor(free / (input.blockSize * kvTok)) : 0;
     if (best === undefined || blocks < best.numBlocks) {

@@ -25,6 +25,10 @@ export class MetricsCollector {
   readonly tpotSec = new GrowableFloat64();
   readonly e2eSec = new GrowableFloat64();
   readonly queueSec = new GrowableFloat64();
+  /** Per request: time in the API server's host path before its first token reached the client (http frontend). */
+  readonly frontendSec = new GrowableFloat64();
+  /** Whether requests pass through a frontend (then `frontendSec` has one value per completed request). */
+  hasFrontend = false;
   /** Inter-token gaps (bounded memory, µs resolution). */
   readonly itl = new GapHistogram();
 
@@ -123,6 +127,7 @@ export class MetricsCollector {
       this.ttftSec.push(ttft);
       this.e2eSec.push(e2e);
       this.queueSec.push(seq.firstScheduledSec - req.arrivalSec);
+      if (this.hasFrontend) this.frontendSec.push(seq.frontendSec);
       if (req.outputTokens > 1) this.tpotSec.push((e2e - ttft) / (req.outputTokens - 1));
     }
     this.inputTokens += req.inputTokens;

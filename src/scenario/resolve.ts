@@ -17,6 +17,29 @@ import type {
 } from '../fleet/types.ts';
 import type { RouterKind } from '../fleet/router.ts';
 import { UserError } from '../errors/user-error.ts';
+import {
+  engineKindDefaults, vllmCudaGraphSizes, OVERHEAD_KEYS, type EngineKind, type EngineOverheads, type FrontendKind,
+} from '../engine/kinds.ts';
+import { createEngineStepModel } from '../engine/step-model.ts';
+import { parseOverheadsText } from '../engine/overheads-file.ts';
+
+/** The engine as resolved: kind, frontend, host costs and where each value comes from. */
+export interface ResolvedEngine {
+  kind: EngineKind;
+  frontend: FrontendKind;
+  frontendCores: number;
+  overlapScheduling: boolean;
+  cudaGraphSizes: number[];
+  memoryMode: 'budget' | 'static-fraction' | 'free-fraction';
+  gpuMemoryUtilization: number;
+  kvFreeFraction: number | undefined;
+  overheads: EngineOverheads;
+  /** Per overhead key: where its value comes from. */
+  overheadsSource: Partial<Record<keyof EngineOverheads, string>>;
+  /** The file `engine.overheads` named, when it named one. */
+  overheadsFile: string | undefined;
+  sources: string[];
+}
 
 /** One resolved pool of identical replicas. */
 export interface ResolvedPool {
@@ -47,6 +70,8 @@ export interface ResolvedScenario {
   model: ModelProfile;
   precision: PrecisionConfig;
   engine: EngineConfig;
+  /** What the engine kind decided beyond the scheduler settings (host costs, memory rule, CUDA graphs). */
+  engineInfo: ResolvedEngine;
   pools: ResolvedPool[];
   /** Shorthands for the first pool (the only one unless pools or disaggregation are used). */
   gpu: GpuProfile;
@@ -69,6 +94,8 @@ export interface ResolveEnv {
   loadModel(id: string): ModelProfile;
   resolvePath(p: string): string;
   openLines(absPath: string): LineSource;
+  /** Reads a small text file (engine.overheads files); absent in environments without files. */
+  readText?(absPath: string): string;
 }
 
 const MOONCAKE_HASH_BLOCK_TOKENS = 512;
@@ -94,14 +121,50 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
       fix: `use at most ${model.maxContext}, or leave it out for the model maximum`,
     });
   }
+  const kindCtx = (gpu: GpuProfile, par: Parallelism) => ({ gpu, model, tensor: par.tensor, pipeline: par.pipeline, frontend: s.engine.frontend });
+  // The engine kind's defaults are taken for the first pool's GPU (pools of other GPUs share the same settings,
+  // as one deployment's flags would).
+  const firstGpuId = s.disaggregation?.prefill.gpu ?? s.pools?.[0]?.gpu ?? s.gpu!;
+  const firstPar = s.disaggregation?.prefill.parallelism ?? s.pools?.[0]?.parallelism ?? s.parallelism;
+  const kd = engineKindDefaults(s.engine.kind, kindCtx(env.loadGpu(firstGpuId), firstPar));
+  const e = s.engine;
+  const scheduler = e.scheduler ?? kd.scheduler;
+  // An explicit V0 or static scheduler is a synchronous engine of that era: no overlap, no prefix caching,
+  // V0's watermark, unless the scenario says otherwise.
+  const legacy = e.scheduler !== undefined && (scheduler === 'continuous' || scheduler === 'static');
+  const maxBatchedTokens = e.maxBatchedTokens ?? kd.maxBatchedTokens;
   const engine: EngineConfig = {
-    scheduler: s.engine.scheduler,
-    maxNumSeqs: s.engine.maxNumSeqs,
-    maxBatchedTokens: s.engine.maxBatchedTokens,
-    blockSize: s.engine.blockSize,
-    watermark: s.engine.watermark,
+    scheduler,
+    maxNumSeqs: e.maxNumSeqs ?? (e.maxBatchedTokens !== undefined && s.engine.kind === 'vllm' ? Math.min(kd.maxNumSeqs, maxBatchedTokens) : kd.maxNumSeqs),
+    maxBatchedTokens,
+    blockSize: e.blockSize ?? kd.blockSize,
+    watermark: e.watermark ?? (legacy ? 0.01 : kd.watermark),
     maxModelLen,
-    prefixCaching: s.engine.prefixCaching,
+    prefixCaching: e.prefixCaching ?? (legacy ? false : kd.prefixCaching),
+    guaranteedNoEvict: e.guaranteedNoEvict ?? (scheduler === kd.scheduler ? kd.guaranteedNoEvict : false),
+    wholePrompt: scheduler === kd.scheduler ? kd.wholePrompt : false,
+  };
+  const overlapScheduling = e.overlapScheduling ?? (legacy ? false : kd.overlapScheduling);
+  const cudaGraphs = e.cudaGraphs ?? (legacy ? false : kd.cudaGraphSizes.length > 0);
+  const cudaGraphSizes = cudaGraphs
+    ? (s.engine.kind === 'vllm' ? vllmCudaGraphSizes(engine.maxNumSeqs, engine.maxBatchedTokens) : kd.cudaGraphSizes)
+    : [];
+  const memory = e.kvFreeFraction !== undefined
+    ? { memoryMode: 'free-fraction' as const, kvFreeFraction: e.kvFreeFraction, gpuMemoryUtilization: 1 }
+    : e.gpuMemoryUtilization !== undefined
+      ? { memoryMode: s.engine.kind === 'sglang' ? 'static-fraction' as const : 'budget' as const, gpuMemoryUtilization: e.gpuMemoryUtilization }
+      : kd.kvFreeFraction !== undefined
+        ? { memoryMode: 'free-fraction' as const, kvFreeFraction: kd.kvFreeFraction, gpuMemoryUtilization: 1 }
+        : { memoryMode: s.engine.kind === 'sglang' ? 'static-fraction' as const : 'budget' as const, gpuMemoryUtilization: kd.gpuMemoryUtilization };
+  const fileOverheads = typeof e.overheads === 'string' ? readOverheadsFile(e.overheads, env) : undefined;
+  const given = typeof e.overheads === 'object' ? e.overheads : fileOverheads?.overheads ?? {};
+  const frontendCores = e.frontendCores ?? kd.frontendCores;
+  const engineInfo: ResolvedEngine = {
+    kind: s.engine.kind, frontend: s.engine.frontend, frontendCores, overlapScheduling, cudaGraphSizes,
+    memoryMode: memory.memoryMode, gpuMemoryUtilization: memory.gpuMemoryUtilization,
+    kvFreeFraction: 'kvFreeFraction' in memory ? memory.kvFreeFraction : undefined,
+    overheads: { ...kd.overheads }, overheadsSource: {}, sources: kd.sources,
+    overheadsFile: fileOverheads?.file,
   };
 
   const makePool = (name: string, role: ReplicaRole, gpuId: string, par: Parallelism, replicas: number, where: string,
@@ -110,16 +173,31 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
     validateParallelism(model, par, where);
     const capacity = kvCapacity({
       gpu, model, precision, parallelism: par,
-      gpuMemoryUtilization: s.engine.gpuMemoryUtilization,
-      blockSize: s.engine.blockSize,
-      maxBatchedTokens: s.engine.maxBatchedTokens,
-      maxNumSeqs: s.engine.maxNumSeqs,
+      gpuMemoryUtilization: memory.gpuMemoryUtilization,
+      memoryMode: memory.memoryMode,
+      kvFreeFraction: 'kvFreeFraction' in memory ? memory.kvFreeFraction : undefined,
+      blockSize: engine.blockSize,
+      maxBatchedTokens: engine.maxBatchedTokens,
+      maxNumSeqs: engine.maxNumSeqs,
     });
     for (const n of precisionNotes(gpu, precision)) if (!notes.includes(n)) notes.push(n);
     const pm = createStepTimeModel({
-      kind: s.perfModel, gpu, model, precision, parallelism: par, tableFallback: s.tableFallback,
+      kind: s.perfModel, gpu, model, precision, parallelism: par, tableFallback: s.tableFallback, gpuOnly: true,
     });
-    const perf = pm.model;
+    // Host costs: the scenario's (inline or file), else the calibrated CPU overhead of this GPU's data, else
+    // the engine kind's documented defaults.
+    const o = engineInfo.overheads;
+    o.stepSec = given.stepSec ?? pm.cpuOverhead.baseSec;
+    o.perSeqSec = given.perSeqSec ?? pm.cpuOverhead.perSeqSec;
+    for (const k of OVERHEAD_KEYS) {
+      if (given[k] !== undefined) { o[k] = given[k]; engineInfo.overheadsSource[k] = fileOverheads ? fileOverheads.file : 'scenario engine.overheads'; }
+      else if (k === 'stepSec' || k === 'perSeqSec') engineInfo.overheadsSource[k] = pm.cpuOverheadSource;
+      else engineInfo.overheadsSource[k] = `engine.kind ${s.engine.kind} default`;
+    }
+    const perf = createEngineStepModel(pm.model, {
+      stepSec: o.stepSec, perSeqSec: o.perSeqSec, perTpWorkerSec: o.perTpWorkerSec, gpuEfficiency: o.gpuEfficiency,
+      overlapScheduling, cudaGraphSizes, tensor: par.tensor,
+    });
     const price = priceOverride ?? s.cost.gpuHourUsd;
     return {
       name, role, gpu, parallelism: par, replicas, capacity, perf,
@@ -156,11 +234,12 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
   const tenantCfgs = s.tenants ?? [{ name: 'default', weight: 1, priority: 0, ...s.workload! }];
   const traces = tenantCfgs.map((t) => t.trace).filter((t) => t !== undefined);
   const hashBlockTokens = traces.some((t) => t.format === 'mooncake') ? MOONCAKE_HASH_BLOCK_TOKENS : 0;
-  if (s.engine.prefixCaching) {
+  if (engine.prefixCaching) {
     if (hashBlockTokens === 0) {
-      notes.push('prefixCaching is on but the workload carries no prefix hashes (only mooncake traces do): no hits possible');
-    } else if (hashBlockTokens % s.engine.blockSize !== 0) {
-      throw new UserError(`engine.blockSize ${s.engine.blockSize} does not divide the trace's ${hashBlockTokens}-token hash blocks`, {
+      if (s.engine.prefixCaching === true) 
+notes.push('prefixCaching is on but the workload carries no prefix hashes (only mooncake traces do): no hits possible');
+    } else if (hashBlockTokens % engine.blockSize !== 0) {
+      throw new UserError(`engine.blockSize ${engine.blockSize} does not divide the trace's ${hashBlockTokens}-token hash blocks`, {
         where: 'engine.blockSize',
         fix: 'use a power of two up to 512, e.g. 16 (vLLM default)',
       });
@@ -243,6 +322,14 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
       gpuHourUsd: p.gpuHourUsd, weightBytesPerGpu: p.capacity.weightBytesPerGpu,
       kvTransferBytes: (tokens: number) => kvBytesForContext(model, precision.kvCache, tokens),
       provisioning: provisioning(p), coldStart: s.fleet.coldStart, weight: p.weight, migrateOnDrain: s.fleet.migrateOnDrain,
+      ...(engineInfo.frontend === 'http' ? {
+        frontend: {
+          cores: engineInfo.frontendCores,
+          requestSec: engineInfo.overheads.frontendRequestSec,
+          inputTokenSec: engineInfo.overheads.frontendInputTokenSec,
+          outputTokenSec: engineInfo.overheads.frontendOutputTokenSec,
+        },
+      } : {}),
     })),
     router: routerKind,
     routerStalenessSec: stalenessSec,
@@ -261,7 +348,7 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
 
   const p0 = pools[0];
   return {
-    scenario: s, model, precision, engine, pools, tenants, hashBlockTokens, notes, makeWorkloads, fleetInput,
+    scenario: s, model, precision, engine, engineInfo, pools, tenants, hashBlockTokens, notes, makeWorkloads, fleetInput,
     gpu: p0.gpu, capacity: p0.capacity, perf: p0.perf, gpusPerReplica: p0.gpusPerReplica,
   };
 }
@@ -277,4 +364,23 @@ function tagged<T extends { tenant?: number; priority?: number } | null>(r: T, t
 /** vLLM's `kv_cache_dtype: auto`: the model's 16-bit dtype (quantized weights keep a bf16 cache). */
 function defaultKvPrecision(weights: Precision): Precision {
   return weights === 'fp16' || weights === 'fp32' ? weights : 'bf16';
+}
+
+/** Reads `engine.overheads: FILE` (relative to the scenario) through the environment. */
+function readOverheadsFile(p: string, env: ResolveEnv): { overheads: Partial<EngineOverheads>; file: string } {
+  if (!env.readText) {
+    throw new UserError('engine.overheads names a file, but this environment cannot read files', {
+      where: 'engine.overheads', fix: 'give the overheads inline (engine.overheads: { stepSec: …, … })',
+    });
+  }
+  const abs = env.resolvePath(p);
+  let text: string;
+  try {
+    text = env.readText(abs);
+  } catch {
+    throw new UserError(`engine.overheads file ${p} cannot be read`, {
+      where: 'engine.overheads', fix: 'give a path relative to the scenario file, e.g. one written by servesim calibrate --bench --out FILE',
+    });
+  }
+  return { overheads: parseOverheadsText(text, p), file: p };
 }

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { PRECISIONS } from '../perf/precision.ts';
 import { SCHEDULERS } from '../engine/config.ts';
+import { ENGINE_KINDS, FRONTENDS } from '../engine/kinds.ts';
+import { OverheadsSchema } from '../engine/overheads-file.ts';
+export { OverheadsSchema } from '../engine/overheads-file.ts';
 import { WorkloadSchema } from '../workload/schema.ts';
 import { SloSchema } from './slo-schema.ts';
 export { SloSchema } from './slo-schema.ts';
@@ -33,16 +36,28 @@ export const ParallelismSchema = z.strictObject({
 });
 
 export const EngineSchema = z.strictObject({
-  scheduler: z.enum(SCHEDULERS).default('continuous').describe('Batching policy'),
-  maxNumSeqs: positiveInt.default(256).describe('Most sequences in a batch (vLLM max_num_seqs)'),
-  maxBatchedTokens: positiveInt.default(8192).describe('Token budget per step (vLLM max_num_batched_tokens)'),
-  blockSize: positiveInt.default(16).describe('Tokens per KV-cache block'),
-  gpuMemoryUtilization: z.number().gt(0).max(1).default(0.9).describe('Fraction of GPU memory the engine may use'),
-  prefixCaching: z.boolean().default(false).describe('Reuse KV blocks of shared prompt prefixes (needs hash ids)'),
-  watermark: z.number().min(0).lt(1).default(0.01).describe('Free-block fraction kept when admitting prefills'),
+  kind: z.enum(ENGINE_KINDS).default('vllm').describe('Serving engine: vllm (V1), sglang or trt-llm; sets the scheduler and the defaults below'),
+  frontend: z.enum(FRONTENDS).default('http').describe('http: requests pass through an API server on the host CPU (vllm serve, trtllm-serve); in-process: offline use (LLM.generate, trtllm-bench)'),
+  frontendCores: positiveInt.optional().describe('Host CPU cores serving the API (default from engine.kind: 1 API-server process)'),
+  scheduler: z.enum(SCHEDULERS).optional().describe('Batching policy (default from engine.kind; continuous = vLLM V0)'),
+  maxNumSeqs: positiveInt.optional().describe('Most sequences in a batch (vLLM max_num_seqs, TRT-LLM max_batch_size; default from engine.kind)'),
+  maxBatchedTokens: positiveInt.optional().describe('Token budget per step (vLLM max_num_batched_tokens, SGLang chunked_prefill_size, TRT-LLM max_num_tokens; default from engine.kind)'),
+  blockSize: positiveInt.optional().describe('Tokens per KV-cache block (default from engine.kind)'),
+  gpuMemoryUtilization: z.number().gt(0).max(1).optional().describe('Fraction of GPU memory the engine may use (vLLM gpu_memory_utilization, SGLang mem_fraction_static)'),
+  kvFreeFraction: z.number().gt(0).max(1).optional().describe('TensorRT-LLM free_gpu_memory_fraction: KV cache share of the memory left after weights and buffers'),
+  prefixCaching: z.boolean().optional().describe('Reuse KV blocks of shared prompt prefixes (needs hash ids; default from engine.kind)'),
+  watermark: z.number().min(0).lt(1).optional().describe('Free-block fraction kept when admitting prefills (vLLM V0: 0.01)'),
+  overlapScheduling: z.boolean().optional().describe('CPU scheduling overlaps the GPU step (vLLM async scheduling, SGLang/TRT-LLM overlap scheduler)'),
+  cudaGraphs: z.boolean().optional().describe('Pad decode batches to captured CUDA-graph sizes (default from engine.kind)'),
+  guaranteedNoEvict: z.boolean().optional().describe('Admit a request only when its whole input + output fits in the KV cache (TensorRT-LLM GUARANTEED_NO_EVICT)'),
+  overheads: z.union([z.string().min(1), OverheadsSchema]).optional().describe('Host-side costs: inline, or a YAML file (relative to the scenario) written by servesim calibrate --bench'),
   maxModelLen: positiveInt.optional().describe('Longest input + output accepted (default: the model maximum)'),
   queuePolicy: z.enum(QUEUE_POLICIES).default('fcfs').describe('Waiting-queue order: fcfs, priority (strict, by tenant priority), wfq (weighted fair across tenants)'),
   priorityPreemption: z.boolean().default(false).describe('With queuePolicy priority: preempt lower-priority running requests'),
+}).superRefine((e, ctx) => {
+  if (e.gpuMemoryUtilization !== undefined && e.kvFreeFraction !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['kvFreeFraction'], message: 'give gpuMemoryUtilization or kvFreeFraction, not both' });
+  }
 });
 
 export const CostSchema = z.strictObject({

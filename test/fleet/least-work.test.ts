@@ -43,8 +43,8 @@ describe('least-work score', () => {
     const [a, b] = res.replicas;
     const req = { id: 0, arrivalSec: 0, inputTokens: 1000, outputTokens: 10 };
     const router = new LeastWorkRouter();
-    const view = (pa: number, pb: number, ra: number, rb: number) => ({
-      outstanding: () => 0, kvUtilization: () => 0.1,
+    const view = (pa: number, pb: number, ra: number, rb: number, meanOut = 0) => ({
+      outstanding: () => 0, kvUtilization: () => 0.1, meanOutputTokens: () => meanOut,
       prefillTokens: (x: typeof a) => (x === a ? pa : pb), running: (x: typeof a) => (x === a ? ra : rb),
     });
     expect(router.pick([a, b], req, view(4000, 1000, 0, 0))).toBe(1);
@@ -55,5 +55,10 @@ describe('least-work score', () => {
     expect(w).toBeCloseTo(4000 / a.prefillTokensPerSec(), 12);
     // A queued prompt weighs more than a few running sequences (a prompt of 4,000 tokens takes many decode steps' time).
     expect(router.pick([a, b], req, view(4000, 0, 0, 8))).toBe(1);
+    // With an expected output, the decode batch it would join counts too: a long expected decode in a big batch
+    // outweighs a short queued prompt.
+    expect(router.pick([a, b], req, view(500, 0, 0, 200, 0))).toBe(1);
+    expect(router.pick([a, b], req, view(500, 0, 0, 200, 500))).toBe(0);
+    expect(router.work(a, req, view(0, 0, 0, 0, 100))).toBeGreaterThan(router.work(a, req, view(0, 0, 0, 0, 0)));
   });
 });

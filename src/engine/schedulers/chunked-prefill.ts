@@ -2,12 +2,20 @@ import type { Replica } from '../replica.ts';
 import { decodeAll } from './continuous.ts';
 
 const PARTIAL = { wholePrompt: false, reserveWholeRequest: false };
+/** TensorRT-LLM GUARANTEED_NO_EVICT: KV for input + output reserved at admission, so nothing is ever evicted. */
+const PARTIAL_NO_EVICT = { wholePrompt: false, reserveWholeRequest: true };
+const WHOLE_NO_EVICT = { wholePrompt: true, reserveWholeRequest: true };
+const WHOLE = { wholePrompt: true, reserveWholeRequest: false };
 
 /**
- * Sarathi-Serve-style chunked prefill (also vLLM V1's default): every step first schedules one token for
- * each decoding sequence, then fills the rest of the `maxBatchedTokens` budget with prompt chunks —
- * first continuing partially prefilled sequences, then admitting new ones FCFS. Decodes are never
- * stalled by a long prompt; a prompt longer than the budget is spread over several steps.
+ * Sarathi-Serve-style chunked prefill — vLLM V1's scheduler and TensorRT-LLM's in-flight batching: every step
+ * first schedules one token for each decoding sequence, then fills the rest of the `maxBatchedTokens` budget
+ * with prompt chunks — first continuing partially prefilled sequences, then admitting new ones FCFS. Decodes
+ * are never stalled by a long prompt; a prompt longer than the budget is spread over several steps.
+ * - `guaranteedNoEvict` (TensorRT-LLM's default capacity policy): a request is admitted only when KV for its
+ *   whole input + output can be reserved, so running requests never need preemption.
+ * - `wholePrompt` (trtllm-serve without chunked context): a prompt is admitted only when it fits in the
+ *   remaining budget whole.
  */
 export function scheduleChunkedPrefill(r: Replica): void {
   formBatch(r);
@@ -36,8 +44,9 @@ function formBatch(r: Replica): void {
   }
   // Admit new prompts (not in a step that had to preempt: the cache is under pressure).
   if (r.preemptedThisStep && r.running.length > 0) return;
+  const opts = cfg.guaranteedNoEvict ? (cfg.wholePrompt ? WHOLE_NO_EVICT : PARTIAL_NO_EVICT) : (cfg.wholePrompt ? WHOLE : PARTIAL);
   while (budget > 0 && r.waiting.length > 0) {
-    const chunk = r.running.length < cfg.maxNumSeqs ? r.tryAdmitHead(budget, PARTIAL) : 0;
+    const chunk = r.running.length < cfg.maxNumSeqs ? r.tryAdmitHead(budget, opts) : 0;
     if (chunk === 0) {
       if (r.preemptForHead()) continue; // strict priority: make room for a more important request
       break;

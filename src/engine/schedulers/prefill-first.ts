@@ -1,0 +1,45 @@
+import type { Replica } from '../replica.ts';
+import { decodeAll } from './continuous.ts';
+
+const PARTIAL = { wholePrompt: false, reserveWholeRequest: false };
+
+/**
+ * SGLang's default scheduler (prefill-first, chunked prefill, no mixed batches): a step is either a prefill
+ * batch or a decode batch, never both (`enable_mixed_chunk` is off by default).
+ * - If any prompt work can run — a partially prefilled request (its next chunk goes first) or a waiting
+ *   request that fits — the step is a prefill batch of at most `maxBatchedTokens` prompt tokens
+ *   (`chunked_prefill_size`); the last admitted prompt is cut to the remaining budget.
+ * - Otherwise every running request decodes one token; when the KV pool runs out, the newest request is
+ *   retracted (recomputed later), as SGLang's retraction does.
+ * Admission is FCFS while the running set stays ≤ `maxNumSeqs` and the KV pool holds the chunk. SGLang's
+ * `new_token_ratio` reservation for future decode tokens is not modelled: retraction handles overcommit.
+ */
+export function schedulePrefillFirst(r: Replica): void {
+  const { cfg } = r;
+  let budget = cfg.maxBatchedTokens;
+  // The request being chunk-prefilled continues first.
+  for (let i = 0; i < r.running.length && budget > 0; i++) {
+    const s = r.running[i];
+    if (s.kvTokens >= s.promptLen) continue;
+    const chunk = Math.min(s.promptLen - s.kvTokens, budget, r.fitTokens(s) - s.kvTokens);
+    if (chunk <= 0 || !r.grow(s, s.kvTokens + chunk)) continue;
+    r.addToBatch(s, chunk);
+    budget -= chunk;
+  }
+  while (budget > 0 && r.waiting.length > 0) {
+    const chunk = r.running.length < cfg.maxNumSeqs ? r.tryAdmitHead(budget, PARTIAL) : 0;
+    if (chunk === 0) {
+      if (r.preemptForHead()) continue;
+      break;
+    }
+    budget -= chunk;
+  }
+  if (r.batchN > 0) return;
+  decodeAll(r);
+  // Prompts stuck on a full pool with nothing decoding: free room by retraction.
+  while (r.batchN === 0 && r.running.length > 0) {
+    r.preemptNewest();
+    schedulePrefillFirst(r);
+    return;
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * The engine layer of a step's time: what the serving engine adds around the GPU's forward pass.
+ *
+ *   gpu  = inner(batch′) ÷ gpuEfficiency        batch′ = a decode batch padded to the next CUDA-graph size
+ *   cpu  = stepSec + perSeqSec × sequences + perTpWorkerSec × (TP − 1)
+ *   step = max(gpu, cpu)   with overlap scheduling (vLLM async scheduling, SGLang / TRT-LLM overlap scheduler:
+ *                          the CPU prepares step n+1 while the GPU runs step n)
+ *        = gpu + cpu       without (vLLM V0, a synchronous engine)
+ *
+ * `inner` is the GPU-only step-time model (roofline or table, created without its CPU term). The wrapper keeps
+ * the fused-decode fast path exact: `predictDecodeRun` applies the same arithmetic as `predict`, step by step.
+ */
+import type { BatchShape, StepCost, StepTimeModel } from '../perf/types.ts';
+import { emptyBatch } from '../perf/types.ts';
+
+export interface EngineStepOptions {
+  stepSec: number;
+  perSeqSec: number;
+  perTpWorkerSec: number;
+  gpuEfficiency: number;
+  overlapScheduling: boolean;
+  /** Ascending CUDA-graph batch sizes; decode-only batches up to the largest are padded. Empty: no padding. */
+  cudaGraphSizes: readonly number[];
+  tensor: number;
+}
+
+/** Smallest captured size ≥ n (a lookup table up to the largest size), or n beyond it. */
+function padTable(sizes: readonly number[]): Int32Array {
+  const max = sizes.length > 0 ? sizes[sizes.length - 1]! : 0;
+  const t = new Int32Array(max + 1);
+  let j = 0;
+  for (let n = 1; n <= max; n++) {
+    while (sizes[j]! < n) j++;
+    t[n] = sizes[j]!;
+  }
+  return t;
+}
+
+export function createEngineStepModel(inner: StepTimeModel, o: EngineStepOptions): StepTimeModel {
+  const pad = padTable(o.cudaGraphSizes);
+  const maxGraph = pad.length - 1;
+  const base = o.stepSec + o.perTpWorkerSec * (o.tensor - 1);
+  const perSeq = o.perSeqSec;
+  const invEff = 1 / o.gpuEfficiency;
+  const overlap = o.overlapScheduling;
+  const padded = emptyBatch();
+  let scratch = new Float64Array(64);
+
+  /** The batch the GPU runs: a decode-only batch padded to its CUDA-graph size (same object when no padding). */
+  function gpuBatch(b: BatchShape): BatchShape {
+    const d = b.decodeSeqs;
+    if (b.prefillTokens > 0 || d <= 0 || d > maxGraph || pad[d] === d) return b;
+    const extra = pad[d]! - d;
+    padded.prefillTokens = 0; padded.prefillSeqs = 0; padded.prefillAttnPairs = 0; padded.prefillKvTokens = 0;
+    padded.decodeSeqs = d + extra;
+    padded.decodeContextTokens = b.decodeContextTokens + extra; // a padded slot attends to one token
+    padded.logitSeqs = b.logitSeqs + extra;
+    return padded;
+  }
+
+  function combine(gpuSec: number, cpuSec: number): number {
+    const g = gpuSec * invEff;
+    return overlap ? (g > cpuSec ? g : cpuSec) : g + cpuSec;
+  }
+
+  function predict(b: BatchShape, cost?: StepCost): number {
+    const seqs = (b.prefillSeqs > 0 ? b.prefillSeqs : 0) + (b.decodeSeqs > 0 ? b.decodeSeqs : 0);
+    const cpuSec = base + perSeq * seqs;
+    const g = inner.predict(gpuBatch(b), cost);
+    const sec = combine(g, cpuSec);
+    if (cost !== undefined) {
+      cost.seconds = sec;
+      cost.computeBoundSec *= invEff;
+      cost.commSec *= invEff;
+      cost.overheadSec += overlap ? Math.max(0, cpuSec - g * invEff) : cpuSec;
+    }
+    return sec;
+  }
+
+  function predictDecodeRun(b: BatchShape, extra: number, ends: Float64Array): void {
+    const cpuSec = base + perSeq * b.decodeSeqs;
+    const gb = gpuBatch(b);
+    if (scratch.length < extra + 1) scratch = new Float64Array(Math.max(extra + 1, scratch.length * 2));
+    const s = scratch;
+    // GPU durations of each step, exactly as inner.predict would give them (its run fills cumulative ends
+    // from 0; differences of those would not be bit-exact, so step one at a time when no per-step path exists).
+    const ctx0 = gb.decodeContextTokens;
+    const bCtx0 = b.decodeContextTokens;
+    const n = b.decodeSeqs;
+    let t = ends[0]!;
+    for (let k = 1; k <= extra; k++) {
+      gb.decodeContextTokens = ctx0 + k * n;
+      if (gb !== b) b.decodeContextTokens = bCtx0 + k * n;
+      s[k] = inner.predict(gb);
+      t += combine(s[k]!, cpuSec);
+      ends[k] = t;
+    }
+    gb.decodeContextTokens = ctx0;
+    b.decodeContextTokens = bCtx0;
+  }
+
+  return { name: inner.name, predict, predictDecodeRun };
+}
