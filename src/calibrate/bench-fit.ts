@@ -69,6 +69,8 @@ export interface FitOptions {
   keys?: readonly FitKey[];
   /** Skip the leave-one-out refits. */
   skipLeaveOneOut?: boolean;
+  /** Most objective evaluations per Nelder–Mead round (default 200 × parameters). */
+  maxEvalPerRound?: number;
 }
 
 function softL1(r: number): number {
@@ -243,7 +245,7 @@ export function fitBench(benches: readonly BenchResult[], predict: Predict, star
       return s;
     };
     let v = picked.map((k) => toV(k, from[k]));
-    for (const step of steps) v = nelderMead(objective, v, { step, xtol: 1e-3, ftol: 1e-9 }).x;
+    for (const step of steps) v = nelderMead(objective, v, { step, xtol: 1e-3, ftol: 1e-9, ...(opts.maxEvalPerRound ? { maxEval: opts.maxEvalPerRound } : {}) }).x;
     const out = { ...from };
     picked.forEach((k, i) => { out[k] = toX(k, v[i]!); });
     return out;

@@ -7,9 +7,10 @@
  *   `request_rate: inf` without a concurrency → every request at t = 0.
  * - Lengths: per-request `input_lens` / `output_lens` are replayed in order; otherwise every request has the
  *   file's mean lengths.
- * - Size: at most `maxPrompts` requests are simulated (a closed loop at least 2 × its concurrency), so a
- *   10,000-prompt run costs what a 400-prompt one does; rates and latency statistics of a stationary run do
- *   not depend on its length (the first-burst transient of closed loops and bursts does, a little).
+ * - Size: at most `maxPrompts` requests are simulated for closed loops (at least 2 × the concurrency) and
+ *   Poisson runs, so a 10,000-prompt run costs what a 400-prompt one does; rates and latency statistics of a
+ *   stationary run barely depend on its length (the first-burst transient of a closed loop does, a little).
+ *   A burst (every request at t = 0) is never capped: its TTFT grows with the number of prompts.
  *
  * The GPU-only step-time model of each pool is built once; every evaluation wraps it in a fresh engine layer
  * (src/engine/step-model.ts) with the candidate overheads, so an evaluation costs one simulation.
@@ -66,7 +67,8 @@ export function createBenchSimulator(r: ResolvedScenario, opts: { maxPrompts?: n
   const template = r.fleetInput({});
 
   const count = (b: BenchResult): number => {
-    const cap = b.load.kind === 'closed' ? Math.max(maxPrompts, 2 * b.load.concurrency) : maxPrompts;
+    // A burst is not stationary (TTFT grows with the number of prompts sent at once): never capped.
+    const cap = b.load.kind === 'burst' ? Infinity : b.load.kind === 'closed' ? Math.max(maxPrompts, 2 * b.load.concurrency) : maxPrompts;
     return Math.max(1, Math.min(b.prompts, cap, b.inputLens?.length ?? Infinity));
   };
 
