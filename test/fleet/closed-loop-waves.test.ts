@@ -51,6 +51,14 @@ describe('closed-loop clients with equal lengths', () => {
     expect(v1.ttft.mean).toBeLessThan(0.5 * v0.ttft.mean);
   });
 
+  it('the default configuration (engine.kind vllm) does not lock into waves', () => {
+    const v0 = run('engine: { scheduler: continuous }', 2048);
+    const dflt = run('engine: {}', 2048);
+    expect(dflt.largestWave).toBeLessThan(CONCURRENCY / 4);
+    expect(dflt.ttft.p50).toBeLessThan(0.5 * v0.ttft.p50);
+    expect(dflt.ttft.p90 - dflt.p10).toBeGreaterThan(0.2 * dflt.ttft.p50);
+  });
+
   it('with prompts near the step budget V1 settles into one prompt per step (no wave)', () => {
     const v0 = run('engine: { scheduler: continuous }', 8000);
     const v1 = run('engine: { scheduler: chunked-prefill }', 8000);
