@@ -150,6 +150,12 @@ const lines: string[] = [
   '|predicted / measured − 1| over the statistics a run reports (throughput, TTFT, TPOT, ITL), in %; "before" uses the',
   'engine kind\'s default overheads.',
   '',
+  'The fitted values are effective parameters: besides the host costs they name, they absorb whatever else the',
+  'model misses on that deployment (a GPU efficiency far below 1 usually stands for kernels or features the',
+  'step-time model does not describe, see docs/validation.md). Fitting helps where the remaining error is a host or',
+  'efficiency offset shared by the runs of a group, and cannot help a run whose error has another cause (a held-out',
+  'run of 100% is one the simulation could not reproduce at all, e.g. every request rejected).',
+  '',
 ];
 const allTestBefore = results.flatMap((r) => r.test.map((t) => t.before));
 const allTestAfter = results.flatMap((r) => r.test.map((t) => t.after));
