@@ -6,29 +6,20 @@
  *
  *   node --import tsx scripts/validate-bench-fit.ts [--filter SUBSTR] [--no-write] [--max-groups N]
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { loadGpuProfile, loadModelProfile } from '../src/profiles/fs.ts';
-import { openLineSource } from '../src/workload/node-line-source.ts';
-import { stringLineSource } from '../src/workload/string-line-source.ts';
-import type { ResolveEnv } from '../src/scenario/resolve.ts';
 import { resolveScenario } from '../src/scenario/resolve.ts';
 import { ScenarioSchema } from '../src/scenario/schema.ts';
-import { parseCsvRecords } from '../src/validation/csv.ts';
-import { keyGpustackRows, mapGpustack } from '../src/validation/gpustack.ts';
-import { parseRowsFile } from '../src/validation/rows-file.ts';
-import { buildScenarioInput, VIRTUAL_PREFIX, type CaseContext } from '../src/validation/run-case.ts';
+import { buildScenarioInput } from '../src/validation/run-case.ts';
 import { engineSettings } from '../src/validation/engines.ts';
-import { parseLengthPairs, sampleShareGpt, type LengthPair } from '../src/validation/sharegpt.ts';
+import { sampleShareGpt } from '../src/validation/sharegpt.ts';
 import type { ValidationCase } from '../src/validation/types.ts';
 import { BENCH_STATS, type BenchResult, type BenchStat } from '../src/calibrate/bench-read.ts';
 import { createBenchSimulator, type BenchSimulator } from '../src/calibrate/bench-sim.ts';
 import { fitBench, FIT_KEYS } from '../src/calibrate/bench-fit.ts';
 import type { EngineOverheads } from '../src/engine/kinds.ts';
+import { loadValidationInputs, repoRoot } from './validation-inputs.ts';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const dataDir = path.resolve(repoRoot, '../shared/data');
 const MAX_PROMPTS = 300;
 
 const argv = process.argv.slice(2);
@@ -37,16 +28,8 @@ const filter = flag('--filter');
 const write = !argv.includes('--no-write') && filter === undefined;
 const maxGroups = Number(flag('--max-groups') ?? Infinity);
 
-const rows = parseRowsFile(readFileSync(path.join(repoRoot, 'validation/rows.yaml'), 'utf8'));
-const gs = mapGpustack(keyGpustackRows(parseCsvRecords(readFileSync(path.join(dataDir, 'validation/gpustack-bench-serve.csv'), 'utf8'), 'gpustack-bench-serve.csv')), rows);
-let pairs: LengthPair[] | undefined;
-const virtualFiles = new Map<string, string>();
-const env: ResolveEnv = {
-  loadGpu: loadGpuProfile, loadModel: loadModelProfile,
-  resolvePath: (p) => (p.startsWith(VIRTUAL_PREFIX) || path.isAbsolute(p) ? p : path.resolve(dataDir, p)),
-  openLines: (abs) => (abs.startsWith(VIRTUAL_PREFIX) ? stringLineSource(abs, virtualFiles.get(abs)!) : openLineSource(abs)),
-};
-const ctx: CaseContext = { rows, env, virtualFiles, sharegptPairs: () => (pairs ??= parseLengthPairs(readFileSync(path.join(dataDir, rows.sharegpt.file), 'utf8'))) };
+const { rows, gs, ctx } = loadValidationInputs();
+const env = ctx.env;
 
 /** A case as a bench result (the load, lengths and measured statistics of its run). */
 function benchOf(c: ValidationCase): BenchResult {
@@ -102,7 +85,7 @@ for (const [group, cases] of [...groups.entries()].sort((a, b) => a[0].localeCom
       const eng = engineSettings(c.spec, rows.engines[c.spec.engine]!, gpu, model);
       const built = buildScenarioInput(c, eng, ctx);
       const parsed = ScenarioSchema.parse(built.input);
-      const sim = createBenchSimulator(resolveScenario(parsed, env), { maxPrompts: MAX_PROMPTS });
+      const sim = createBenchSimulator(resolveScenario(parsed, env), { maxPrompts: MAX_PROMPTS, calibration: env.calibration });
       const b = benchOf(c);
       if (Object.keys(b.stats).length === 0) continue;
       sims.set(b, sim);

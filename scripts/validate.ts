@@ -13,23 +13,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadGpuProfile, loadModelProfile } from '../src/profiles/fs.ts';
-import { openLineSource } from '../src/workload/node-line-source.ts';
-import { stringLineSource } from '../src/workload/string-line-source.ts';
-import type { ResolveEnv } from '../src/scenario/resolve.ts';
-import { parseCsvRecords } from '../src/validation/csv.ts';
 import { renderValidationDoc } from '../src/validation/doc.ts';
-import { keyGpustackRows, mapGpustack } from '../src/validation/gpustack.ts';
-import { keyMeasuredPublicRows, mapMeasuredPublic } from '../src/validation/measured-public.ts';
-import { parseRowsFile } from '../src/validation/rows-file.ts';
 import { tryRunCase, VIRTUAL_PREFIX } from '../src/validation/run-case.ts';
-import type { CaseContext } from '../src/validation/run-case.ts';
-import { parseLengthPairs } from '../src/validation/sharegpt.ts';
-import type { LengthPair } from '../src/validation/sharegpt.ts';
+import { dataDir, loadValidationInputs, repoRoot } from './validation-inputs.ts';
 import type { CaseResult, SkippedRow, ValidationRun } from '../src/validation/types.ts';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const dataDir = path.resolve(repoRoot, '../shared/data');
 
 interface Args {
   filter?: string;
@@ -71,43 +59,7 @@ function argvHas(argv: string[], k: string): boolean {
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
   const t0 = performance.now();
-  const rows = parseRowsFile(readFileSync(path.join(repoRoot, 'validation/rows.yaml'), 'utf8'));
-  const mpRecords = parseCsvRecords(readFileSync(path.join(dataDir, 'validation/measured-public.csv'), 'utf8'), 'measured-public.csv');
-  const gsRecords = parseCsvRecords(readFileSync(path.join(dataDir, 'validation/gpustack-bench-serve.csv'), 'utf8'), 'gpustack-bench-serve.csv');
-  const gsRows = keyGpustackRows(gsRecords);
-  const mp = mapMeasuredPublic(keyMeasuredPublicRows(mpRecords), rows, gsRows);
-  const gs = mapGpustack(gsRows, rows);
-  // measured-public rows that copy a gpustack run point at the run that is counted.
-  const gsDup = new Map(gs.duplicates.map((d) => [d.key, d.countedAs]));
-  const seenDup = new Set<string>();
-  const duplicates = [...mp.duplicates.map((d) => ({ ...d, countedAs: gsDup.get(d.countedAs) ?? d.countedAs })), ...gs.duplicates]
-    .filter((d) => {
-      const k = `${d.key}→${d.countedAs}`;
-      if (seenDup.has(k)) return false;
-      seenDup.add(k);
-      return true;
-    });
-
-  let pairs: LengthPair[] | undefined;
-  const virtualFiles = new Map<string, string>();
-  const env: ResolveEnv = {
-    loadGpu: loadGpuProfile,
-    loadModel: loadModelProfile,
-    resolvePath: (p) => (p.startsWith(VIRTUAL_PREFIX) || path.isAbsolute(p) ? p : path.resolve(dataDir, p)),
-    openLines: (abs) => {
-      if (abs.startsWith(VIRTUAL_PREFIX)) {
-        const text = virtualFiles.get(abs);
-        if (text === undefined) throw new Error(`no generated file ${abs}`);
-        return stringLineSource(abs, text);
-      }
-      return openLineSource(abs);
-    },
-  };
-  const ctx: CaseContext = {
-    rows, env, virtualFiles,
-    sharegptPairs: () => (pairs ??= parseLengthPairs(readFileSync(path.join(dataDir, rows.sharegpt.file), 'utf8'))),
-  };
-
+  const { rows, mpRecords, gsRecords, mp, gs, duplicates, ctx } = loadValidationInputs();
   const match = (key: string): boolean => args.filter === undefined || key.includes(args.filter);
   const cases = [...mp.cases, ...gs.cases].filter((c) => match(c.key));
   const results: CaseResult[] = [];
@@ -126,7 +78,7 @@ function main(): void {
         const tr = sc.workload?.trace;
         if (tr && tr.path.startsWith(VIRTUAL_PREFIX)) {
           const file = tr.path.slice(VIRTUAL_PREFIX.length);
-          writeFileSync(path.join(args.emit, file), virtualFiles.get(tr.path)!);
+          writeFileSync(path.join(args.emit, file), ctx.virtualFiles.get(tr.path)!);
           tr.path = `./${file}`;
         }
         writeFileSync(path.join(args.emit, `${safe}.json`), `${JSON.stringify(sc, null, 2)}\n`);

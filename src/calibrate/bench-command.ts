@@ -128,8 +128,9 @@ export function runBenchCalibrate(opts: BenchCalibrateOptions, io: BenchCalibrat
   }
   const keys = parseKeys(opts.fit);
   const benches = readBenchFiles(opts.bench);
-  const r = resolveScenario(readScenarioFile(opts.scenario, opts.set ?? []), nodeResolveEnv(opts.scenario));
-  const sim = createBenchSimulator(r, { maxPrompts });
+  const env = nodeResolveEnv(opts.scenario);
+  const r = resolveScenario(readScenarioFile(opts.scenario, opts.set ?? []), env);
+  const sim = createBenchSimulator(r, { maxPrompts, calibration: env.calibration });
   const fit = fitBench(benches, sim.predict, sim.base, keys ? { keys } : {});
   const simulated = benches.map((b) => sim.simulatedPrompts(b));
   if (opts.json) io.out(`${JSON.stringify({ fitted: fit.fitted, overheads: fit.overheads, sensitivity: fit.sensitivity, files: fit.files, leaveOneOut: fit.leaveOneOut }, null, 2)}\n`);

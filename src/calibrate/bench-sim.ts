@@ -23,7 +23,8 @@ import type { Request } from '../workload/types.ts';
 import { createEngineStepModel } from '../engine/step-model.ts';
 import type { EngineOverheads } from '../engine/kinds.ts';
 import type { StepTimeModel } from '../perf/types.ts';
-import { createStepTimeModel } from '../perf/create.ts';
+import { buildStepTimeModel } from './model-factory.ts';
+import type { CalibrationDataSource } from './fs.ts';
 import { latencyStatsMs } from '../metrics/summary.ts';
 import type { LatencyStats } from '../metrics/summary.ts';
 import type { ResolvedScenario } from '../scenario/resolve.ts';
@@ -43,9 +44,11 @@ export interface BenchSimulator {
 }
 
 /**
+ * `calibration` must be the source the scenario was resolved with (its `ResolveEnv.calibration`).
+ *
  * @throws UserError when the scenario has tenants or disaggregation (a benchmark drives one service)
  */
-export function createBenchSimulator(r: ResolvedScenario, opts: { maxPrompts?: number } = {}): BenchSimulator {
+export function createBenchSimulator(r: ResolvedScenario, opts: { calibration: CalibrationDataSource; maxPrompts?: number }): BenchSimulator {
   const s = r.scenario;
   if (s.tenants) {
     throw new UserError('calibrate --bench needs a scenario without tenants (a benchmark result drives one service)', {
@@ -60,10 +63,10 @@ export function createBenchSimulator(r: ResolvedScenario, opts: { maxPrompts?: n
   const maxPrompts = opts.maxPrompts ?? DEFAULT_MAX_PROMPTS;
   const info = r.engineInfo;
   const base: EngineOverheads = { ...info.overheads };
-  const inner: StepTimeModel[] = r.pools.map((p) => createStepTimeModel({
+  const inner: StepTimeModel[] = r.pools.map((p) => buildStepTimeModel({
     kind: s.perfModel, gpu: p.gpu, model: r.model, precision: r.precision, parallelism: p.parallelism,
     tableFallback: s.tableFallback, gpuOnly: true,
-  }).model);
+  }, opts.calibration).model);
   const template = r.fleetInput({});
 
   const count = (b: BenchResult): number => {

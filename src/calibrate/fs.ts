@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../errors/user-error.ts';
 import { profilesDir } from '../profiles/fs.ts';
+import type { CalibrationDataSource, ProfileFile } from './data-source.ts';
 import { parseHarnessResult } from './harness.ts';
 import type { HarnessResult } from './harness-schema.ts';
 import {
@@ -123,19 +124,7 @@ export function readHarnessFile(file: string): HarnessResult {
   return parseHarnessResult(readFileSync(abs, 'utf8'), file);
 }
 
-/** A file found under the profiles directory. */
-export interface ProfileFile {
-  file: string;
-  text: string;
-}
-
-/** Where step-time model data is read from (injectable for tests and the browser). */
-export interface CalibrationDataSource {
-  /** profiles/calibration/<gpuId>.yaml, or undefined when absent. */
-  calibration(gpuId: string): ProfileFile | undefined;
-  /** Every table under profiles/tables/<gpuId>/. */
-  tables(gpuId: string): ProfileFile[];
-}
+export type { CalibrationDataSource, ProfileFile } from './data-source.ts';
 
 /** Reads from the repository's profiles/ (or $SERVESIM_PROFILES), like src/profiles/fs.ts. */
 export function fsCalibrationSource(dir: string = profilesDir()): CalibrationDataSource {

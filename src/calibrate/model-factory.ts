@@ -1,7 +1,7 @@
 /**
  * Builds the step-time model a scenario asks for (`perfModel: roofline | table`) from the calibration and table
- * files, read through an injectable CalibrationDataSource. Pure apart from the source; `src/perf/create.ts`
- * wires the filesystem source.
+ * files, read through an injectable CalibrationDataSource. Pure apart from the source: the scenario resolver
+ * passes its environment's source (`ResolveEnv.calibration`); `src/perf/create.ts` wires the filesystem one.
  *
  * Calibration lookup for a GPU:
  *  1. profiles/calibration/<gpu>.yaml → calibrated.
@@ -19,7 +19,7 @@ import { createTableModel, tableMismatch, type TableStepTimeModel } from '../per
 import type { StepTimeModel } from '../perf/types.ts';
 import type { GpuProfile, ModelProfile } from '../profiles/schema.ts';
 import { parseCalibration, parseTableFile, type Calibration, type TableFile } from './calibration-schema.ts';
-import type { CalibrationDataSource } from './fs.ts';
+import type { CalibrationDataSource } from './data-source.ts';
 
 export type PerfModelKind = 'roofline' | 'table';
 
@@ -40,7 +40,10 @@ export interface StepTimeModelOptions {
 
 export interface StepTimeModelResult {
   model: StepTimeModel;
-  /** True when this GPU's own microbenchmarks calibrate the model (not transferred, not defaults). */
+  /**
+   * True when this GPU's own microbenchmarks calibrate every part of the model: false when any part (attention,
+   * collectives, CPU overhead, GEMMs of another precision, another model's table) is transferred or a default.
+   */
   calibrated: boolean;
   /** Where the efficiencies/timings come from, for reports (file names, transfer). */
   calibrationSource: string;
@@ -160,13 +163,13 @@ export function buildStepTimeModel(opts: StepTimeModelOptions, data: Calibration
     ...(eff ? { efficiency: eff } : {}),
   });
   if (opts.kind === 'roofline') {
-    return { model: roofline, calibrated: rc.own, calibrationSource: rc.source, notes, ...cpu };
+    return { model: roofline, calibrated: rc.own && notes.length === 0, calibrationSource: rc.source, notes, ...cpu };
   }
   const found = findTable(gpu, model, parallelism.tensor, data);
   if (found.table === undefined) {
     if (opts.tableFallback === 'roofline') {
       notes.push(`no table for ${model.id} on ${gpu.id} at TP${parallelism.tensor} (${found.reason}); the calibrated roofline is used`);
-      return { model: roofline, calibrated: rc.own, calibrationSource: rc.source, notes, ...cpu };
+      return { model: roofline, calibrated: rc.own && notes.length === 0, calibrationSource: rc.source, notes, ...cpu };
     }
     throw new UserError(`perfModel table: no measured table for ${model.id} on ${gpu.id} at TP${parallelism.tensor}`, {
       where: 'perfModel', fix: `${found.reason}; use perfModel: roofline, or tableFallback: roofline`,
@@ -177,7 +180,7 @@ export function buildStepTimeModel(opts: StepTimeModelOptions, data: Calibration
   const is16 = (p: string) => p === 'bf16' || p === 'fp16';
   if ((!is16(rp.weights) || !is16(rp.activations)) && opts.tableFallback === 'roofline') {
     notes.push(`the ${gpu.id}/${found.table.model} table was measured in ${found.table.dtype}; ${rp.weights} weights / ${rp.activations} activations use the calibrated roofline`);
-    return { model: roofline, calibrated: rc.own, calibrationSource: rc.source, notes, ...cpu };
+    return { model: roofline, calibrated: rc.own && notes.length === 0, calibrationSource: rc.source, notes, ...cpu };
   }
   if (eff === undefined) {
     throw new UserError(`perfModel table needs a calibration for ${gpu.id} (attention and communication come from it)`, {
@@ -189,7 +192,7 @@ export function buildStepTimeModel(opts: StepTimeModelOptions, data: Calibration
     cpuOverhead: cpuUsed, roofline, fallback: opts.tableFallback ?? 'error', notes,
   });
   return {
-    model: tm, calibrated: rc.own,
+    model: tm, calibrated: rc.own && notes.length === 0,
     calibrationSource: `measured table ${found.file} (${found.table.provenance.source.split(',')[0]}); attention/communication: ${rc.source}`,
     notes, ...cpu,
   };

@@ -1,34 +1,22 @@
 import { Command, CommanderError, Option } from 'commander';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { isUserError, UserError } from '../errors/user-error.ts';
-import { nodeResolveEnv, readScenarioFile } from './node-env.ts';
-import { resolveScenario } from '../scenario/resolve.ts';
-import { runScenario } from '../scenario/run.ts';
-import { formatReportTable } from '../report/format-table.ts';
-import { columnsToCsv } from '../report/csv.ts';
-import { writeOutputsAtomically } from './write-outputs.ts';
-import { listProfileIds, loadGpuProfile, loadModelProfile } from '../profiles/fs.ts';
-import { formatProfile, formatProfileList } from '../profiles/format.ts';
-import { readTrace, TRACE_FORMATS } from '../workload/traces/open-trace.ts';
+import { TRACE_FORMATS } from '../workload/traces/open-trace.ts';
 import type { TraceFormat } from '../workload/traces/open-trace.ts';
-import { openLineSource } from '../workload/node-line-source.ts';
-import { traceStats, formatTraceStats } from '../workload/stats.ts';
-import { scenarioJsonSchema } from '../scenario/json-schema.ts';
-import { stableJson } from '../report/json.ts';
-import { findCapacity } from '../plan/capacity.ts';
-import { registerCalibrateCommand } from '../calibrate/command.ts';
+import type { Io } from './io.ts';
+
+// Startup time: this module loads only commander and two small modules. Each command's implementation (and
+// with it zod, yaml, the simulator) is imported when that command runs (`./commands/*.ts`), so
+// `servesim --version` answers without loading them.
+
+export type { Io } from './io.ts';
+
+/** Commands whose registration is cheap; anything else (help, calibrate, a typo) also registers `calibrate`. */
+const LIGHT_COMMANDS = new Set(['run', 'check', 'capacity', 'profiles', 'trace', 'schema']);
 
 function positiveIntFlag(v: string, flag: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} must be a positive integer, got "${v}"`, { where: flag, fix: `e.g. ${flag} 8` });
   return n;
-}
-
-/** Where the CLI writes; injectable for tests. */
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
 }
 
 const processIo: Io = {
@@ -59,32 +47,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option('--json', 'print the full report as one JSON document on stdout')
     .option('--out <dir>', 'also write report.json, requests.csv, steps.csv and fleet.csv into this directory')
     .option('--set <key.path=value>', 'override a scenario key (repeatable)', collect, [])
-    .action((file: string, opts: { json?: boolean; out?: string; set: string[] }) => {
-      const scenario = readScenarioFile(file, opts.set);
-      const resolved = resolveScenario(scenario, nodeResolveEnv(file));
-      const { report, result } = runScenario(resolved, { recordSteps: !!opts.out, perRequestDetail: !!opts.out });
-      if (opts.out) {
-        const d = result.metrics.detail!;
-        const st = result.steps!;
-        writeOutputsAtomically(opts.out, {
-          'requests.csv': () => columnsToCsv({
-            id: d.id, replica: d.replica, arrivalSec: d.arrivalSec, firstScheduledSec: d.firstScheduledSec,
-            firstTokenSec: d.firstTokenSec, completionSec: d.completionSec, inputTokens: d.inputTokens,
-            outputTokens: d.outputTokens, prefixHitTokens: d.prefixHitTokens, preemptions: d.preemptions,
-          }),
-          'steps.csv': () => columnsToCsv({
-            replica: st.replica, startSec: st.startSec, durationSec: st.durationSec, prefillTokens: st.prefillTokens,
-            prefillSeqs: st.prefillSeqs, decodeSeqs: st.decodeSeqs, decodeContextTokens: st.decodeContextTokens,
-            running: st.running, waiting: st.waiting, kvUtilization: st.kvUtilization, flops: st.flops, bytes: st.bytes,
-          }),
-          'fleet.csv': () => columnsToCsv({
-            tSec: result.timeline.tSec, pool: result.timeline.pool, starting: result.timeline.starting,
-            ready: result.timeline.readyCount, draining: result.timeline.draining, failed: result.timeline.failed,
-          }),
-          'report.json': () => stableJson(report),
-        });
-      }
-      io.out(opts.json ? stableJson(report) : formatReportTable(report));
+    .action(async (file: string, opts: { json?: boolean; out?: string; set: string[] }) => {
+      const { runCommand } = await import('./commands/simulate.ts');
+      exitCode = runCommand(io, file, opts);
     });
 
   program
@@ -93,26 +58,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .argument('<scenario>', 'scenario file with an `slo` block')
     .option('--json', 'print the full report as JSON')
     .option('--set <key.path=value>', 'override a scenario key (repeatable)', collect, [])
-    .action((file: string, opts: { json?: boolean; set: string[] }) => {
-      const scenario = readScenarioFile(file, opts.set);
-      if (!scenario.slo) {
-        throw new UserError('the scenario has no slo block, so there is nothing to check', {
-          where: `${file}: slo`,
-          fix: 'add e.g. slo: { ttftMs: { p99: 2000 }, tpotMs: { p99: 100 } }',
-        });
-      }
-      const { report } = runScenario(resolveScenario(scenario, nodeResolveEnv(file)));
-      if (opts.json) io.out(stableJson(report));
-      const s = report.slo;
-      if (s.met) {
-        if (!opts.json) io.out(`PASS ${report.scenario}: ${s.checked} objective${s.checked === 1 ? '' : 's'} met\n`);
-      } else {
-        if (!opts.json) {
-          io.out(`FAIL ${report.scenario}: ${s.violations.length} of ${s.checked} objectives missed\n`);
-          for (const v of s.violations) io.out(`  ${v.key}: ${v.actualMs === null ? 'no samples' : v.actualMs} ms > limit ${v.limitMs} ms\n`);
-        }
-        exitCode = 1;
-      }
+    .action(async (file: string, opts: { json?: boolean; set: string[] }) => {
+      const { checkCommand } = await import('./commands/simulate.ts');
+      exitCode = checkCommand(io, file, opts);
     });
 
   program
@@ -124,53 +72,38 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .option('--gpus-per-node <n>', 'GPUs per node for --n-plus-one', '8')
     .option('--json', 'print JSON')
     .option('--set <key.path=value>', 'override a scenario key (repeatable)', collect, [])
-    .action((file: string, opts: { maxReplicas: string; nPlusOne?: boolean; gpusPerNode: string; json?: boolean; set: string[] }) => {
+    .action(async (file: string, opts: { maxReplicas: string; nPlusOne?: boolean; gpusPerNode: string; json?: boolean; set: string[] }) => {
       const maxReplicas = positiveIntFlag(opts.maxReplicas, '--max-replicas');
       const gpusPerNode = positiveIntFlag(opts.gpusPerNode, '--gpus-per-node');
-      const res = findCapacity(readScenarioFile(file, opts.set), nodeResolveEnv(file), { maxReplicas, nPlusOne: !!opts.nPlusOne, gpusPerNode });
-      if (opts.json) {
-        io.out(stableJson(res));
-        return;
-      }
-      io.out(res.replicas === null
-        ? `${res.scenario}: the SLO is not met even with ${maxReplicas} replicas (raise --max-replicas)\n`
-        : `${res.scenario}: ${res.replicas} replicas (${res.gpus} GPUs) meet the SLO\n`);
-      if (res.nPlusOne) {
-        const np = res.nPlusOne;
-        io.out(np.replicas === null
-          ? `N+1: not met with one node (${np.replicasPerNode} replicas) down within ${maxReplicas} replicas\n`
-          : `N+1: ${np.replicas} replicas (${np.gpus} GPUs) meet it with one node (${np.replicasPerNode} replicas) down\n`);
-      }
-      for (const e of res.evaluations) {
-        io.out(`  tried ${e.replicas}${e.down ? ` (${e.down} down)` : ''}: ${e.sloMet ? 'met' : `missed ${e.violations.join(', ')}`}\n`);
-      }
+      const { capacityCommand } = await import('./commands/simulate.ts');
+      exitCode = capacityCommand(io, file, { ...opts, maxReplicas, gpusPerNode });
     });
 
-  registerCalibrateCommand(program, io);
+  // `calibrate` declares its options in src/calibrate/command.ts, which loads the fitting code: registered only
+  // when it may run or be listed (not for the other commands or --version).
+  const sub = argv.find((a) => !a.startsWith('-'));
+  const versionOnly = sub === undefined && (argv.includes('--version') || argv.includes('-V'));
+  if (!versionOnly && (sub === undefined || !LIGHT_COMMANDS.has(sub))) {
+    const { registerCalibrateCommand } = await import('../calibrate/command.ts');
+    registerCalibrateCommand(program, io);
+  }
 
   const profiles = program.command('profiles').description('list or show hardware and model profiles');
   profiles
     .command('list')
     .description('list GPU and model profile ids')
     .argument('[kind]', 'gpus or models (default: both)')
-    .action((kind?: string) => {
-      if (kind !== undefined && kind !== 'gpus' && kind !== 'models') {
-        throw new UserError(`unknown profile kind "${kind}"`, { where: 'profiles list', fix: 'use "gpus" or "models"' });
-      }
-      const kinds = kind ? [kind as 'gpus' | 'models'] : (['gpus', 'models'] as const);
-      for (const k of kinds) {
-        const ids = listProfileIds(k);
-        const items = ids.map((id) => (k === 'gpus' ? loadGpuProfile(id) : loadModelProfile(id)));
-        io.out(formatProfileList(k, items) + '\n');
-      }
+    .action(async (kind?: string) => {
+      const { profilesListCommand } = await import('./commands/inspect.ts');
+      exitCode = profilesListCommand(io, kind);
     });
   profiles
     .command('show')
     .description('show one profile with the source of every value')
     .argument('<id>', 'a GPU or model profile id')
-    .action((id: string) => {
-      const isGpu = listProfileIds('gpus').includes(id);
-      io.out(formatProfile(isGpu ? loadGpuProfile(id) : loadModelProfile(id)) + '\n');
+    .action(async (id: string) => {
+      const { profilesShowCommand } = await import('./commands/inspect.ts');
+      exitCode = profilesShowCommand(io, id);
     });
 
   const trace = program.command('trace').description('inspect request traces');
@@ -181,21 +114,18 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .addOption(new Option('--format <format>', 'trace format').choices([...TRACE_FORMATS]).makeOptionMandatory())
     .option('--time-scale <x>', 'multiply timestamps by x', '1')
     .option('--json', 'print JSON')
-    .action((file: string, opts: { format: TraceFormat; timeScale: string; json?: boolean }) => {
-      const timeScale = Number(opts.timeScale);
-      const src = readTrace(opts.format, openLineSource(path.resolve(file)), { timeScale, timeScaleKey: '--time-scale' });
-      const stats = traceStats(src);
-      io.out(opts.json ? stableJson(stats) : formatTraceStats(stats) + '\n');
+    .action(async (file: string, opts: { format: TraceFormat; timeScale: string; json?: boolean }) => {
+      const { traceStatsCommand } = await import('./commands/inspect.ts');
+      exitCode = traceStatsCommand(io, file, opts);
     });
 
   program
     .command('schema')
     .description('print (or write) the JSON Schema of scenario files')
     .option('--out <file>', 'write to this file instead of stdout')
-    .action((opts: { out?: string }) => {
-      const text = stableJson(scenarioJsonSchema());
-      if (opts.out) writeFileSync(opts.out, text);
-      else io.out(text);
+    .action(async (opts: { out?: string }) => {
+      const { schemaCommand } = await import('./commands/inspect.ts');
+      exitCode = schemaCommand(io, opts);
     });
 
   try {
@@ -213,4 +143,27 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     io.err(`internal error (please report): ${(e as Error).stack ?? String(e)}\n`);
     return 1;
   }
+}
+
+/**
+ * The `servesim` command (bin/servesim.js): {@link main} on the process's stdout and stderr. When stdout is
+ * closed early (`servesim run … | head -1`), writing fails with EPIPE: output stops quietly and the command
+ * ends with its usual exit code instead of an unhandled 'error' event and a stack trace.
+ */
+export async function cli(argv: string[]): Promise<number> {
+  const closed = { out: false, err: false };
+  const quietOnEpipe = (which: 'out' | 'err') => (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') {
+      closed[which] = true;
+      return;
+    }
+    if (which === 'out' && !closed.err) process.stderr.write(`error: cannot write to stdout: ${e.message}\n`);
+    process.exit(1);
+  };
+  process.stdout.on('error', quietOnEpipe('out'));
+  process.stderr.on('error', quietOnEpipe('err'));
+  return main(argv, {
+    out: (t) => { if (!closed.out) process.stdout.write(t); },
+    err: (t) => { if (!closed.err) process.stderr.write(t); },
+  });
 }

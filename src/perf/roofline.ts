@@ -60,12 +60,49 @@ export interface CpuOverhead {
 export const DEFAULT_CPU_OVERHEAD: Readonly<CpuOverhead> = { baseSec: 0.65e-3, perSeqSec: 14e-6 };
 
 /**
- * Weight-only dequantisation cost: fp32-equivalent CUDA-core ops per weight element, per tile of this many
- * tokens (Marlin-style kernels dequantise each weight once per M-tile with a bit-op and a packed half2 FMA;
- * MARLIN, Frantar et al. 2024, reports near-ideal 4-bit speed-ups up to batch 16-32). An assumption.
+ * Weight-only quantised GEMMs (W4A16 AWQ/GPTQ, W8A16 FP8-on-Ampere): Marlin-style kernels stream the narrow
+ * weights and dequantise them in registers, overlapped with the loads, so a memory-bound GEMM speeds up by
+ * the weight-bytes ratio ("ideal" 3.87× for 4-bit with group-128 scales over fp16) until the tensor cores
+ * become the limit (IST-DASLab/marlin README §Benchmarks, peak.png: ideal up to batch 16–32, ~95 % of ideal at
+ * 64–128). The model:
+ *
+ *   t_q = max( t16 × ((W_q + act) / (W_16 + act) + u(hidden)),   c_large )
+ *
+ * t16 = the calibrated 16-bit GEMM time at this shape, W_q = quantised weight bytes incl. group scales,
+ * c_large = the GEMM's FLOPs at the 16-bit peak × the efficiency the calibrated curve reaches at large M (the
+ * compute-bound floor), and u = the part of the 16-bit time a real weight-only kernel does not shrink, from
+ * Marlin's measured speed-ups S on real layer shapes at batch 16 on A100 (assets/models.png: Llama-7B 2.2×,
+ * 13B 2.8×, 33B 3.0×, 65B 3.2×, Falcon-180B 3.6× against the 3.87× ideal): u = 1/S − 1/3.87, interpolated by
+ * hidden size. With it an 8-bit weight-only GEMM speeds up 1.4× (7B-sized) to 1.8× (65B-sized), in line with
+ * "up to 2x in memory-bound scenarios" for FP8 Marlin (vllm-project/vllm PR #5975). The A100 values are used
+ * for every GPU (A10 reaches ~0.97 of ideal: conservative where bandwidth per FLOP is lower).
  */
-export const DEQUANT_OPS_PER_WEIGHT = 2;
-export const DEQUANT_TILE_TOKENS = 64;
+export const WEIGHT_ONLY_SPEEDUP_BY_HIDDEN: readonly (readonly [number, number])[] = [
+  [4096, 2.2], [5120, 2.8], [6656, 3.0], [8192, 3.2], [14848, 3.6],
+];
+/** Marlin's ideal 4-bit speed-up over fp16 (4 bits + 0.125 bit of group-128 scales). */
+export const WEIGHT_ONLY_IDEAL_SPEEDUP = 3.87;
+/** Tokens at which the calibrated GEMM efficiency is taken as the compute-bound floor of a weight-only GEMM. */
+export const WEIGHT_ONLY_LARGE_M = 4096;
+
+/**
+ * The share of a 16-bit GEMM's time that a weight-only kernel does not shrink, for a model of this hidden size
+ * (clamped interpolation of Marlin's A100 real-layer speed-ups).
+ * @example weightOnlyUnshrunk(4096) // 1/2.2 − 1/3.87 ≈ 0.196
+ */
+export function weightOnlyUnshrunk(hidden: number): number {
+  const t = WEIGHT_ONLY_SPEEDUP_BY_HIDDEN;
+  let s = t[t.length - 1]![1];
+  if (hidden <= t[0]![0]) s = t[0]![1];
+  else {
+    for (let i = 1; i < t.length; i++) {
+      const [h1, s1] = t[i]!;
+      const [h0, s0] = t[i - 1]!;
+      if (hidden <= h1) { s = s0 + ((s1 - s0) * (hidden - h0)) / (h1 - h0); break; }
+    }
+  }
+  return 1 / s - 1 / WEIGHT_ONLY_IDEAL_SPEEDUP;
+}
 
 /** Elementwise kernels per layer: 2 fused add+RMSNorm, RoPE, activation (SiLU·mul). */
 const ELEMENTWISE_KERNELS = 4;
@@ -130,8 +167,8 @@ export function createRooflineModel(opts: RooflineOptions): StepTimeModel {
   const denseB = denseTensorBytesPerElement(rp.weights);
   const gemmPeak = rp.gemmPeakFlops;
   const attnPeak = rp.attentionPeakFlops;
-  const scalarPeak = rp.scalarPeakFlops;
   const weightOnly = rp.weightOnly;
+  const woUnshrunk = weightOnlyUnshrunk(model.hiddenSize);
   const blendP = eff.gemmBlendExponent;
   const hardMax = !(blendP < 64);
   const sqrtBlend = blendP === 2;
@@ -221,16 +258,17 @@ export function createRooflineModel(opts: RooflineOptions): StepTimeModel {
   // variables would be boxed (a heap number per write in V8); typed-array slots are written in place.
   const st = new Float64Array(11);
 
-  /** One GEMM; `weightElems` > 0 marks quantised weights (dequantisation cost when weight-only). */
+  /** One GEMM; `weightElems` > 0 marks quantised weights (weight-only kernels when the math is 16-bit). */
   function linear(m: number, k: number, n: number, weightBytes: number, weightElems: number, actBytes: number,
     effTokens: number, peak: number): number {
     const fl = 2 * m * k * n;
-    let comp = fl / (peak * clampEff(eff.gemmCompute(effTokens, k, n)));
-    if (weightOnly && weightElems > 0) comp += (DEQUANT_OPS_PER_WEIGHT * weightElems * Math.ceil(effTokens / DEQUANT_TILE_TOKENS)) / scalarPeak;
-    const by = weightBytes + actBytes;
-    const mem = by / (bw * clampEff(eff.memory(by)));
+    const comp = fl / (peak * clampEff(eff.gemmCompute(effTokens, k, n)));
+    const wo = weightOnly && weightElems > 0;
+    // A weight-only GEMM is timed as the 16-bit GEMM it replaces, then sped up by the bytes ratio (see above).
+    const by16 = wo ? weightElems * actB + actBytes : weightBytes + actBytes;
+    const mem = by16 / (bw * clampEff(eff.memory(by16)));
     st[ACC_FLOPS] += fl;
-    st[ACC_BYTES] += by;
+    st[ACC_BYTES] += weightBytes + actBytes;
     st[ACC_LAUNCH] += launch;
     let t: number;
     if (hardMax) t = comp > mem ? comp : mem;
@@ -238,6 +276,16 @@ export function createRooflineModel(opts: RooflineOptions): StepTimeModel {
     else {
       const hi = comp > mem ? comp : mem; // scale to avoid overflow
       t = hi * Math.pow(Math.pow(comp / hi, blendP) + Math.pow(mem / hi, blendP), 1 / blendP);
+    }
+    if (wo) {
+      const ideal = (weightBytes + actBytes) / by16 + woUnshrunk;
+      // compute-bound floor; once the 16-bit GEMM itself is compute-bound a weight-only one is no faster
+      const cLarge = fl / (peak * clampEff(eff.gemmCompute(WEIGHT_ONLY_LARGE_M, k, n)));
+      const floor = comp >= mem && t > cLarge ? t : cLarge;
+      const tq = t * ideal;
+      t = tq > floor ? tq : floor;
+      if (floor >= tq) st[ACC_COMPUTE] += t;
+      return t + launch;
     }
     if (comp >= mem) st[ACC_COMPUTE] += t;
     return t + launch;

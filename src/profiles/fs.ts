@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors/user-error.ts';
-import { parseGpuProfile, parseModelProfile } from './registry.ts';
+import { parseGpuProfile, parseModelProfile, type ProfileRegistry } from './registry.ts';
 import type { GpuProfile, ModelProfile } from './schema.ts';
 
 export type ProfileKind = 'gpus' | 'models';
@@ -98,4 +98,20 @@ export function loadAllGpuProfiles(): GpuProfile[] {
 /** Every model profile, sorted by id. */
 export function loadAllModelProfiles(): ModelProfile[] {
   return listProfileIds('models').map(loadModelProfile);
+}
+
+/**
+ * The profiles directory as a {@link ProfileRegistry} (files are read on each call, so edits show up).
+ *
+ * @example
+ * const registry = fsProfileRegistry();
+ * registry.gpuIds(); // ['a100-40gb', 'a100-80gb', …]
+ */
+export function fsProfileRegistry(): ProfileRegistry {
+  return {
+    gpuIds: () => listProfileIds('gpus'),
+    modelIds: () => listProfileIds('models'),
+    gpu: loadGpuProfile,
+    model: loadModelProfile,
+  };
 }

@@ -77,3 +77,59 @@ export function unsourcedFields(profile: { sources: Record<string, string> }): s
   walk(profile, '');
   return missing;
 }
+
+/**
+ * The GPU and model profiles a resolver can use. `fsProfileRegistry()` (src/profiles/fs.ts, Node) reads
+ * profiles/; `createProfileRegistry()` holds profiles passed as data (browser, tests).
+ */
+export interface ProfileRegistry {
+  /** Sorted GPU profile ids. */
+  gpuIds(): string[];
+  /** Sorted model profile ids. */
+  modelIds(): string[];
+  /** The GPU profile `id`; unknown id → UserError listing the known ids. */
+  gpu(id: string): GpuProfile;
+  /** The model profile `id`; unknown id → UserError listing the known ids. */
+  model(id: string): ModelProfile;
+}
+
+/** Profiles given as data: parsed profiles, or their YAML text (validated here, as the files are). */
+export interface ProfileData {
+  gpus: ReadonlyArray<GpuProfile | string>;
+  models: ReadonlyArray<ModelProfile | string>;
+}
+
+/**
+ * An in-memory {@link ProfileRegistry}. YAML strings are parsed and validated like profile files (a bad one
+ * throws a UserError naming `<kind> profile #<index>`); a duplicate id throws.
+ *
+ * @example
+ * const registry = createProfileRegistry({ gpus: [h100Yaml], models: [llamaYaml] });
+ * registry.gpu('h100-sxm').memoryGb;
+ */
+export function createProfileRegistry(data: ProfileData): ProfileRegistry {
+  const gpus = new Map<string, GpuProfile>();
+  const models = new Map<string, ModelProfile>();
+  const add = <P extends { id: string }>(into: Map<string, P>, p: P, kind: string): void => {
+    if (into.has(p.id)) throw new UserError(`duplicate ${kind} profile id "${p.id}"`, { where: `${kind} profiles`, fix: 'pass each profile once' });
+    into.set(p.id, p);
+  };
+  data.gpus.forEach((g, i) => add(gpus, typeof g === 'string' ? parseGpuProfile(g, `GPU profile #${i}`) : g, 'GPU'));
+  data.models.forEach((m, i) => add(models, typeof m === 'string' ? parseModelProfile(m, `model profile #${i}`) : m, 'model'));
+  const get = <P>(from: Map<string, P>, id: string, kind: 'gpus' | 'models'): P => {
+    const p = from.get(id);
+    if (p === undefined) {
+      throw new UserError(`unknown ${kind === 'gpus' ? 'GPU' : 'model'} profile "${id}"`, {
+        where: `${kind === 'gpus' ? 'gpu' : 'model'} id`,
+        fix: `use one of: ${[...from.keys()].sort().join(', ') || '(none given)'} (or pass the profile to the registry)`,
+      });
+    }
+    return p;
+  };
+  return {
+    gpuIds: () => [...gpus.keys()].sort(),
+    modelIds: () => [...models.keys()].sort(),
+    gpu: (id) => get(gpus, id, 'gpus'),
+    model: (id) => get(models, id, 'models'),
+  };
+}

@@ -17,7 +17,11 @@ export interface RequestCounts {
 export interface Throughput {
   requestsPerSec: number; inputTokensPerSec: number; outputTokensPerSec: number; totalTokensPerSec: number;
 }
-export interface LatencyBlock { ttft: LatencyStats; tpot: LatencyStats; itl: LatencyStats; e2e: LatencyStats; queue: LatencyStats }
+export interface LatencyBlock {
+  ttft: LatencyStats; tpot: LatencyStats; itl: LatencyStats; e2e: LatencyStats; queue: LatencyStats;
+  /** Time in the API server's host path before the first token reached the client (`engine.frontend: http` only). */
+  frontend?: LatencyStats;
+}
 
 export interface TenantReport {
   weight: number;
@@ -79,7 +83,15 @@ export interface RunReport {
   tenants?: Record<string, TenantReport>;
   fairness?: { jainIndex: number };
   littlesLaw: { meanInSystem: number; arrivalRatePerSec: number; meanSojournSec: number; relativeError: number };
-  engine: { steps: number; events: number; perfModel: string; calibrated: boolean; calibrationSource: string };
+  engine: {
+    steps: number; events: number; perfModel: string; calibrated: boolean; calibrationSource: string;
+    kind: string; frontend: string; scheduler: string; maxNumSeqs: number; maxBatchedTokens: number; blockSize: number;
+    prefixCaching: boolean; overlapScheduling: boolean; cudaGraphMaxBatch: number; guaranteedNoEvict: boolean;
+    memoryMode: string; gpuMemoryUtilization: number; kvFreeFraction?: number;
+    overheads: Record<string, number>; overheadsSource: Record<string, string>; sources: string[];
+  };
+  /** The host path (`engine.frontend: http`). */
+  host?: { frontendCores: number; frontendUtilization: number; frontendCpuSec: number };
   notes: string[];
 }
 
@@ -116,6 +128,7 @@ function latency(m: MetricsCollector): LatencyBlock {
     itl: m.itl.stats(),
     e2e: latencyStatsMs(m.e2eSec.toArray()),
     queue: latencyStatsMs(m.queueSec.toArray()),
+    ...(m.hasFrontend ? { frontend: latencyStatsMs(m.frontendSec.toArray()) } : {}),
   };
 }
 
@@ -216,14 +229,22 @@ export function buildReport(res: FleetResult, r: ResolvedScenario): RunReport {
   let peakPinned = 0;
   let evictions = 0;
   let replicaSec = 0;
+  let frontendCpuSec = 0;
+  let frontendCoreSec = 0;
   for (const rep of res.replicas) {
     steps += rep.stepCount;
     busySec += rep.busySec;
     if (rep.pool === 0) peakPinned = Math.max(peakPinned, rep.kv.peakPinnedBlocks);
     evictions += rep.kv.evictions;
     // Time spent ready or draining (replicas cancelled while starting never served).
-    replicaSec += rep.servingSec + (rep.state === 'ready' || rep.state === 'draining' ? simSec - rep.readySec : 0);
+    const serving = rep.servingSec + (rep.state === 'ready' || rep.state === 'draining' ? simSec - rep.readySec : 0);
+    replicaSec += serving;
+    if (rep.frontend !== null) {
+      frontendCpuSec += rep.frontend.workSec;
+      frontendCoreSec += serving * rep.frontend.costs.cores;
+    }
   }
+  const ei = r.engineInfo;
 
   // Little's law: L = λW over the whole run, with W the mean time in system of finished requests.
   const meanInSystem = simSec > 0 ? m.inSystemAreaReqSec / simSec : 0;
@@ -282,7 +303,23 @@ export function buildReport(res: FleetResult, r: ResolvedScenario): RunReport {
     engine: {
       steps, events: res.events, perfModel: first.perf.name,
       calibrated: r.pools.every((p) => p.calibrated), calibrationSource: first.calibrationSource,
+      kind: ei.kind, frontend: ei.frontend, scheduler: r.engine.scheduler, maxNumSeqs: r.engine.maxNumSeqs,
+      maxBatchedTokens: r.engine.maxBatchedTokens, blockSize: r.engine.blockSize, prefixCaching: r.engine.prefixCaching,
+      overlapScheduling: ei.overlapScheduling,
+      cudaGraphMaxBatch: ei.cudaGraphSizes.length > 0 ? ei.cudaGraphSizes[ei.cudaGraphSizes.length - 1]! : 0,
+      guaranteedNoEvict: r.engine.guaranteedNoEvict ?? false,
+      memoryMode: ei.memoryMode, gpuMemoryUtilization: ei.gpuMemoryUtilization,
+      ...(ei.kvFreeFraction !== undefined ? { kvFreeFraction: ei.kvFreeFraction } : {}),
+      overheads: { ...ei.overheads }, overheadsSource: { ...ei.overheadsSource } as Record<string, string>,
+      sources: ei.sources,
     },
+    ...(frontendCpuSec > 0 || ei.frontend === 'http' ? {
+      host: {
+        frontendCores: ei.frontendCores,
+        frontendUtilization: frontendCoreSec > 0 ? frontendCpuSec / frontendCoreSec : 0,
+        frontendCpuSec,
+      },
+    } : {}),
     notes: [...new Set([...r.notes, ...r.pools.flatMap((p) => p.perfNotes)])],
   };
 

@@ -3,7 +3,8 @@ import type { GpuProfile, ModelProfile } from '../profiles/schema.ts';
 import type { EngineConfig } from '../engine/config.ts';
 import type { PrecisionConfig, Precision, Parallelism } from '../perf/precision.ts';
 import type { StepTimeModel } from '../perf/types.ts';
-import { createStepTimeModel } from '../perf/create.ts';
+import { buildStepTimeModel } from '../calibrate/model-factory.ts';
+import type { CalibrationDataSource } from '../calibrate/data-source.ts';
 import { kvBytesPerToken, kvBytesForContext, validateParallelism } from '../perf/model-math.ts';
 import { precisionNotes } from '../perf/compute-precision.ts';
 import { kvCapacity } from '../memory/capacity.ts';
@@ -88,14 +89,21 @@ export interface ResolvedScenario {
   fleetInput(opts?: { recordSteps?: boolean; perRequestDetail?: boolean; onProgress?: FleetInput['onProgress'] }): FleetInput;
 }
 
-/** How the resolver reaches profiles and files (Node adapters in the CLI; fakes in tests). */
+/**
+ * How the resolver reaches profiles and files. Node: `nodeResolveEnv` (src/cli/node-env.ts) reads profiles/ and
+ * files on disk; anywhere (browser, tests): `memoryResolveEnv` (src/api/memory-env.ts) serves data passed in.
+ * The resolver itself touches no file, so the simulation core stays free of Node-only modules.
+ */
 export interface ResolveEnv {
   loadGpu(id: string): GpuProfile;
   loadModel(id: string): ModelProfile;
+  /** A data path of the scenario (trace, lengths file) → the key `openLines` takes. */
   resolvePath(p: string): string;
   openLines(absPath: string): LineSource;
   /** Reads a small text file (engine.overheads files); absent in environments without files. */
   readText?(absPath: string): string;
+  /** Calibration and table files of the step-time models (profiles/calibration, profiles/tables). */
+  calibration: CalibrationDataSource;
 }
 
 const MOONCAKE_HASH_BLOCK_TOKENS = 512;
@@ -142,7 +150,8 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
     maxModelLen,
     prefixCaching: e.prefixCaching ?? (legacy ? false : kd.prefixCaching),
     guaranteedNoEvict: e.guaranteedNoEvict ?? (scheduler === kd.scheduler ? kd.guaranteedNoEvict : false),
-    wholePrompt: scheduler === kd.scheduler ? kd.wholePrompt : false,
+    wholePrompt: e.chunkedPrefill !== undefined ? !e.chunkedPrefill && scheduler !== 'continuous' && scheduler !== 'static'
+      : scheduler === kd.scheduler ? kd.wholePrompt : false,
   };
   const overlapScheduling = e.overlapScheduling ?? (legacy ? false : kd.overlapScheduling);
   const cudaGraphs = e.cudaGraphs ?? (legacy ? false : kd.cudaGraphSizes.length > 0);
@@ -181,9 +190,9 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
       maxNumSeqs: engine.maxNumSeqs,
     });
     for (const n of precisionNotes(gpu, precision)) if (!notes.includes(n)) notes.push(n);
-    const pm = createStepTimeModel({
+    const pm = buildStepTimeModel({
       kind: s.perfModel, gpu, model, precision, parallelism: par, tableFallback: s.tableFallback, gpuOnly: true,
-    });
+    }, env.calibration);
     // Host costs: the scenario's (inline or file), else the calibrated CPU overhead of this GPU's data, else
     // the engine kind's documented defaults.
     const o = engineInfo.overheads;

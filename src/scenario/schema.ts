@@ -49,6 +49,7 @@ export const EngineSchema = z.strictObject({
   watermark: z.number().min(0).lt(1).optional().describe('Free-block fraction kept when admitting prefills (vLLM V0: 0.01)'),
   overlapScheduling: z.boolean().optional().describe('CPU scheduling overlaps the GPU step (vLLM async scheduling, SGLang/TRT-LLM overlap scheduler)'),
   cudaGraphs: z.boolean().optional().describe('Pad decode batches to captured CUDA-graph sizes (default from engine.kind)'),
+  chunkedPrefill: z.boolean().optional().describe('Split prompts longer than the step budget across steps (vLLM enable_chunked_prefill, TRT-LLM enable_chunked_prefill; default from engine.kind). Off: a longer prompt is rejected'),
   guaranteedNoEvict: z.boolean().optional().describe('Admit a request only when its whole input + output fits in the KV cache (TensorRT-LLM GUARANTEED_NO_EVICT)'),
   overheads: z.union([z.string().min(1), OverheadsSchema]).optional().describe('Host-side costs: inline, or a YAML file (relative to the scenario) written by servesim calibrate --bench'),
   maxModelLen: positiveInt.optional().describe('Longest input + output accepted (default: the model maximum)'),

@@ -3,30 +3,26 @@
  * (`engines:`); this module applies the selection rules (which GPU gets which vLLM default, the
  * trtllm-bench tuning heuristic, flags that override defaults). Pure.
  */
-import type { SchedulerKind } from '../engine/config.ts';
+import type { ScenarioInput } from '../scenario/schema.ts';
 import type { GpuProfile, ModelProfile } from '../profiles/schema.ts';
 import type { Precision } from '../perf/precision.ts';
 import type { EnginePresetConfig } from './rows-file.ts';
 import type { CaseSpec } from './types.ts';
 
+/**
+ * The `engine` block of a case's scenario: the engine kind and frontend of the way the benchmark ran, plus
+ * only the settings the benchmark (or its tool's own tuning) fixed — everything else is the engine kind's
+ * default, resolved by the product (src/engine/kinds.ts), exactly as for a user's scenario.
+ */
 export interface EngineSettings {
-  scheduler: SchedulerKind;
-  maxNumSeqs: number;
-  maxBatchedTokens: number;
-  blockSize: number;
-  /** vLLM-style fraction of total GPU memory (absent when `kvFreeFraction` sizes the cache). */
-  gpuMemoryUtilization?: number;
-  /** TensorRT-LLM-style fraction of the memory left after weights and buffers. */
-  kvFreeFraction?: number;
-  maxModelLen?: number;
-  /** How the numbers were chosen, for the report. */
+  engine: NonNullable<ScenarioInput['engine']>;
+  /** The running-set cap the benchmark implies (for the mechanism notes), when the case fixes it. */
+  maxNumSeqs?: number;
+  /** How the settings were chosen, for the report. */
   notes: string[];
 }
 
-/** vLLM's "large GPU" test: ≥ 70 GiB of device memory and a device name without "a100". */
-export function isVllmLargeGpu(gpu: GpuProfile): boolean {
-  return gpu.memoryGiB >= 70 && !/a100/i.test(`${gpu.id} ${gpu.name}`);
-}
+export { isVllmLargeGpu } from '../engine/kinds.ts';
 
 /**
  * trtllm-bench's engine-setting heuristic (tensorrt_llm/bench/build/tuning.py: calc_engine_setting +
@@ -73,24 +69,25 @@ export function meanLengths(spec: CaseSpec): { input: number; output: number } {
   return { input, output };
 }
 
-/** Resolves the engine settings of a case from its preset, the profiles, and the benchmark's flags. */
+/** Explicit flags of the benchmark → engine keys (left out when the benchmark kept the default). */
+function flagKeys(f: CaseSpec['flags']): Partial<NonNullable<ScenarioInput['engine']>> {
+  return {
+    ...(f.maxNumSeqs !== undefined ? { maxNumSeqs: f.maxNumSeqs } : {}),
+    ...(f.maxBatchedTokens !== undefined ? { maxBatchedTokens: f.maxBatchedTokens } : {}),
+    ...(f.maxModelLen !== undefined ? { maxModelLen: f.maxModelLen } : {}),
+    ...(f.gpuMemoryUtilization !== undefined ? { gpuMemoryUtilization: f.gpuMemoryUtilization } : {}),
+    ...(f.kvFreeFraction !== undefined ? { kvFreeFraction: f.kvFreeFraction } : {}),
+  };
+}
+
+/** Resolves the engine block of a case from its preset, the profiles, and the benchmark's flags. */
 export function engineSettings(spec: CaseSpec, preset: EnginePresetConfig, gpu: GpuProfile, model: ModelProfile): EngineSettings {
   const f = spec.flags;
   const notes: string[] = [];
-  const base = { blockSize: preset.blockSize, notes };
   switch (spec.engine) {
     case 'vllm-v1-serve': {
-      const large = isVllmLargeGpu(gpu);
-      const d = large ? preset.large : preset.other;
-      if (!d) throw new Error(`engines.${spec.engine} lacks ${large ? 'large' : 'other'}`);
-      const maxBatchedTokens = f.maxBatchedTokens ?? d.maxBatchedTokens;
-      const maxNumSeqs = f.maxNumSeqs ?? Math.min(d.maxNumSeqs, maxBatchedTokens);
-      notes.push(`vLLM V1 serve defaults for ${large ? '≥70 GiB non-A100' : 'A100 / <70 GiB'} GPUs: max_num_seqs ${maxNumSeqs}, max_num_batched_tokens ${maxBatchedTokens}${f.maxBatchedTokens ? ' (set by flag)' : ''}`);
-      return {
-        ...base, scheduler: preset.scheduler, maxNumSeqs, maxBatchedTokens,
-        gpuMemoryUtilization: f.gpuMemoryUtilization ?? preset.gpuMemoryUtilization ?? 0.9,
-        ...(f.maxModelLen ? { maxModelLen: f.maxModelLen } : {}),
-      };
+      notes.push(`vLLM V1 behind \`vllm serve\` (engine.kind vllm, frontend http): the engine's own defaults for ${gpu.id}${Object.keys(flagKeys(f)).length > 0 ? `, with the benchmark's flags ${JSON.stringify(flagKeys(f))}` : ''}`);
+      return { engine: { kind: 'vllm', frontend: 'http', ...flagKeys(f) }, ...(f.maxNumSeqs ? { maxNumSeqs: f.maxNumSeqs } : {}), notes };
     }
     case 'vllm-v0-serve': {
       const maxModelLen = f.maxModelLen ?? model.maxContext;
@@ -99,10 +96,14 @@ export function engineSettings(spec: CaseSpec, preset: EnginePresetConfig, gpu: 
       const scheduler = long ? lc.scheduler : preset.scheduler;
       const maxBatchedTokens = f.maxBatchedTokens ?? (long ? lc.maxBatchedTokens : Math.max(maxModelLen, 2048));
       const maxNumSeqs = f.maxNumSeqs ?? preset.maxNumSeqs ?? 256;
-      notes.push(`vLLM V0 defaults: ${scheduler}, max_num_seqs ${maxNumSeqs}, max_num_batched_tokens ${maxBatchedTokens} (max_model_len ${maxModelLen})`);
+      notes.push(`vLLM V0 defaults: ${scheduler}, max_num_seqs ${maxNumSeqs}, max_num_batched_tokens ${maxBatchedTokens} (max_model_len ${maxModelLen}); synchronous engine loop, no prefix caching`);
       return {
-        ...base, scheduler, maxNumSeqs, maxBatchedTokens, maxModelLen,
-        gpuMemoryUtilization: f.gpuMemoryUtilization ?? preset.gpuMemoryUtilization ?? 0.9,
+        engine: {
+          kind: 'vllm', frontend: 'http', scheduler, maxNumSeqs, maxBatchedTokens, maxModelLen, blockSize: preset.blockSize,
+          gpuMemoryUtilization: f.gpuMemoryUtilization ?? preset.gpuMemoryUtilization ?? 0.9,
+          overlapScheduling: false, prefixCaching: false, watermark: 0.01,
+        },
+        maxNumSeqs, notes,
       };
     }
     case 'trtllm-bench': {
@@ -114,18 +115,25 @@ export function engineSettings(spec: CaseSpec, preset: EnginePresetConfig, gpu: 
       });
       const maxNumSeqs = f.maxNumSeqs ?? t.maxBatchSize;
       const maxBatchedTokens = f.maxBatchedTokens ?? t.maxNumTokens;
-      notes.push(`trtllm-bench heuristic: max_batch_size ${maxNumSeqs}, max_num_tokens ${maxBatchedTokens} (KV room for ~${Math.floor(t.kvCacheMaxRequests)} requests)`);
-      return { ...base, scheduler: preset.scheduler, maxNumSeqs, maxBatchedTokens, kvFreeFraction: f.kvFreeFraction ?? preset.kvFreeFraction ?? 0.95 };
+      notes.push(`trtllm-bench (engine.kind trt-llm, in-process): max_batch_size ${maxNumSeqs}, max_num_tokens ${maxBatchedTokens} from its tuning heuristic (KV room for ~${Math.floor(t.kvCacheMaxRequests)} requests), chunked context`);
+      return {
+        engine: {
+          kind: 'trt-llm', frontend: 'in-process', maxNumSeqs, maxBatchedTokens, chunkedPrefill: true,
+          kvFreeFraction: f.kvFreeFraction ?? preset.kvFreeFraction ?? 0.95,
+        },
+        maxNumSeqs, notes,
+      };
     }
     case 'trtllm-serve': {
-      const maxNumSeqs = f.maxNumSeqs ?? preset.maxNumSeqs ?? 2048;
-      const maxBatchedTokens = f.maxBatchedTokens ?? preset.maxBatchedTokens ?? 8192;
-      notes.push(`trtllm-serve defaults: max_batch_size ${maxNumSeqs}, max_num_tokens ${maxBatchedTokens}`);
+      notes.push(`trtllm-serve (engine.kind trt-llm, frontend http): the engine's own defaults${Object.keys(flagKeys(f)).length > 0 ? `, with the benchmark's flags ${JSON.stringify(flagKeys(f))}` : ''}${f.chunkedPrefill ? '; chunked prefill on (--enable_chunked_prefill)' : ''}`);
       return {
-        ...base, scheduler: preset.scheduler, maxNumSeqs, maxBatchedTokens,
-        kvFreeFraction: f.kvFreeFraction ?? preset.kvFreeFraction ?? 0.9,
-        ...(f.maxModelLen ? { maxModelLen: f.maxModelLen } : {}),
+        engine: { kind: 'trt-llm', frontend: 'http', ...flagKeys(f), ...(f.chunkedPrefill ? { chunkedPrefill: true } : {}) },
+        ...(f.maxNumSeqs ? { maxNumSeqs: f.maxNumSeqs } : {}), notes,
       };
+    }
+    case 'sglang-serve': {
+      notes.push(`SGLang launch_server (engine.kind sglang, frontend http): the engine's own defaults${Object.keys(flagKeys(f)).length > 0 ? `, with the benchmark's flags ${JSON.stringify(flagKeys(f))}` : ''}`);
+      return { engine: { kind: 'sglang', frontend: 'http', ...flagKeys(f) }, ...(f.maxNumSeqs ? { maxNumSeqs: f.maxNumSeqs } : {}), notes };
     }
     case 'trt-static': {
       const batch = f.staticBatch;
@@ -134,19 +142,12 @@ export function engineSettings(spec: CaseSpec, preset: EnginePresetConfig, gpu: 
       const maxBatchedTokens = Math.max(1, Math.round(batch * input));
       notes.push(`static batch ${batch}: context phase of ${maxBatchedTokens} tokens in one pass`);
       return {
-        ...base, scheduler: preset.scheduler, maxNumSeqs: batch, maxBatchedTokens,
-        gpuMemoryUtilization: f.gpuMemoryUtilization ?? preset.gpuMemoryUtilization ?? 0.9,
+        engine: {
+          kind: 'trt-llm', frontend: 'in-process', scheduler: 'static', maxNumSeqs: batch, maxBatchedTokens,
+          blockSize: preset.blockSize, gpuMemoryUtilization: f.gpuMemoryUtilization ?? preset.gpuMemoryUtilization ?? 0.9,
+        },
+        maxNumSeqs: batch, notes,
       };
     }
   }
-}
-
-/**
- * gpuMemoryUtilization that gives a TensorRT-LLM-style cache: `fraction` of what is left after weights and
- * the activation/runtime reserve, i.e. (W + R + f·(M − W − R)) / M.
- */
-export function utilizationForFreeFraction(memoryBytes: number, weightBytes: number, reserveBytes: number, fraction: number): number {
-  const left = memoryBytes - weightBytes - reserveBytes;
-  if (left <= 0) return 1;
-  return Math.min(1, (weightBytes + reserveBytes + fraction * left) / memoryBytes);
 }

@@ -93,15 +93,15 @@ export function mapFlags(cmd: Command, file: RowsFile): FlagResult {
     if (skip !== undefined) throw new ConditionError(`${k}: ${skip}`, 'feature not modelled');
     const note = cfg.note[k];
     switch (k) {
-      case '--tensor-parallel-size': case '--tp_size': case '--tp-size': tensor = num(k, v); break;
-      case '--pipeline-parallel-size': case '--pp_size': pipeline = num(k, v); break;
-      case '--max-model-len': flags.maxModelLen = num(k, v); break;
-      case '--max-num-batched-tokens': case '--max_num_tokens': flags.maxBatchedTokens = num(k, v); break;
-      case '--max-num-seqs': case '--max_batch_size': flags.maxNumSeqs = num(k, v); break;
-      case '--gpu-memory-utilization': flags.gpuMemoryUtilization = num(k, v); break;
+      case '--tensor-parallel-size': case '--tp_size': case '--tp-size': case '--tp': tensor = num(k, v); break;
+      case '--pipeline-parallel-size': case '--pp_size': case '--pp-size': pipeline = num(k, v); break;
+      case '--max-model-len': case '--context-length': flags.maxModelLen = num(k, v); break;
+      case '--max-num-batched-tokens': case '--max_num_tokens': case '--chunked-prefill-size': flags.maxBatchedTokens = num(k, v); break;
+      case '--max-num-seqs': case '--max_batch_size': case '--max-running-requests': flags.maxNumSeqs = num(k, v); break;
+      case '--gpu-memory-utilization': case '--mem-fraction-static': flags.gpuMemoryUtilization = num(k, v); break;
       case '--kv_cache_free_gpu_memory_fraction': flags.kvFreeFraction = num(k, v); break;
       case '--enable_chunked_prefill':
-        notes.push('TensorRT-LLM --enable_chunked_prefill: long prompts are split across steps');
+        flags.chunkedPrefill = true;
         break;
       case '--max_seq_len': break;
       default:
@@ -114,7 +114,8 @@ export function mapFlags(cmd: Command, file: RowsFile): FlagResult {
 
 function engineFor(cmd: Command, versions: string): { preset: EnginePreset; label: string } {
   if (cmd.engine === 'sglang') {
-    throw new ConditionError('SGLang: no engine preset (its scheduler, overlap loop and radix cache are not mapped)', 'engine not modelled');
+    const v = /SGLang:?\s*v?([\d.]+(?:\.post\d+|rc\d+)?)/i.exec(versions)?.[1] ?? '';
+    return { preset: 'sglang-serve', label: `SGLang ${v} launch_server` };
   }
   if (cmd.engine === 'trtllm') {
     const v = /TensorRT-LLM:?\s*v?([\d.]+(?:rc\d+)?)/i.exec(versions)?.[1] ?? '';

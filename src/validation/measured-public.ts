@@ -64,7 +64,7 @@ export function findGpustackDuplicates(
 
 /** Picks the engine preset for a framework (unless rows.yaml names one). */
 export function presetForFramework(fw: Framework): EnginePreset {
-  if (fw.engine === 'sglang') throw new ConditionError('SGLang: no engine preset (its scheduler, overlap loop and radix cache are not mapped)', 'engine not modelled');
+  if (fw.engine === 'sglang') return 'sglang-serve';
   if (fw.engine === 'vllm') {
     const [maj, min] = fw.version.split('.').map(Number);
     if (fw.version === '') throw new ConditionError('vLLM version not stated: V0 or V1 defaults unknown', 'engine version unknown');

@@ -12,7 +12,7 @@ import { runScenario } from '../scenario/run.ts';
 import { ScenarioSchema } from '../scenario/schema.ts';
 import type { ScenarioInput } from '../scenario/schema.ts';
 import { compare, predictedValue } from './compare.ts';
-import { engineSettings, utilizationForFreeFraction } from './engines.ts';
+import { engineSettings } from './engines.ts';
 import type { EngineSettings } from './engines.ts';
 import { deriveMechanisms } from './mechanisms.ts';
 import type { RowsFile } from './rows-file.ts';
@@ -37,6 +37,8 @@ export interface CaseContext {
   virtualFiles: Map<string, string>;
   /** Perf model to ask for (default: the scenario default). */
   perfModel?: string;
+  /** Engine keys merged over every case's engine block (the host-cost fit sweeps `overheads` this way). */
+  engineOverride?: Partial<NonNullable<ScenarioInput['engine']>>;
 }
 
 export const VIRTUAL_PREFIX = 'virtual:';
@@ -53,8 +55,8 @@ function loadProfiles(c: ValidationCase, env: ResolveEnv): { gpu: GpuProfile; mo
   return { gpu: load(() => env.loadGpu(c.spec.gpu), 'gpus/', c.spec.gpu), model: load(() => env.loadModel(c.spec.model), 'models/', c.spec.model) };
 }
 
-/** The scenario (as a user would write it) for a case; `utilization` replaces the engine's memory fraction. */
-export function buildScenarioInput(c: ValidationCase, eng: EngineSettings, ctx: CaseContext, utilization?: number): { input: ScenarioInput; notes: string[] } {
+/** The scenario (as a user would write it) for a case. */
+export function buildScenarioInput(c: ValidationCase, eng: EngineSettings, ctx: CaseContext): { input: ScenarioInput; notes: string[] } {
   const s = c.spec;
   const notes: string[] = [];
   const arrivals = s.arrivals.kind === 'burst' ? { kind: 'burst' as const }
@@ -75,7 +77,6 @@ export function buildScenarioInput(c: ValidationCase, eng: EngineSettings, ctx: 
     notes.push(sample.description);
     workload = { arrivals, trace: { path, format: 'splitwise' }, requests: s.requests };
   }
-  const util = utilization ?? eng.gpuMemoryUtilization ?? 0.9;
   const input: ScenarioInput = {
     name: `validate ${c.key}`,
     seed: 42,
@@ -84,15 +85,7 @@ export function buildScenarioInput(c: ValidationCase, eng: EngineSettings, ctx: 
     precision: { weights: s.weights, ...(s.kvCache ? { kvCache: s.kvCache } : {}) },
     parallelism: { tensor: s.tensor, pipeline: s.pipeline },
     replicas: 1,
-    engine: {
-      scheduler: eng.scheduler,
-      maxNumSeqs: eng.maxNumSeqs,
-      maxBatchedTokens: eng.maxBatchedTokens,
-      blockSize: eng.blockSize,
-      gpuMemoryUtilization: Math.round(util * 1e6) / 1e6,
-      prefixCaching: false,
-      ...(eng.maxModelLen ? { maxModelLen: eng.maxModelLen } : {}),
-    },
+    engine: ctx.engineOverride ? { ...eng.engine, ...ctx.engineOverride } : eng.engine,
     workload,
     ...(ctx.perfModel ? { perfModel: ctx.perfModel as 'roofline' } : {}),
   };
@@ -120,36 +113,10 @@ function resolveInput(input: ScenarioInput, env: ResolveEnv): ResolvedScenario {
 /** Builds, validates, resolves and runs one case. Throws CaseSkip when it cannot be run. */
 export function runCase(c: ValidationCase, ctx: CaseContext): { result: CaseResult; scenario: ScenarioInput } {
   const { gpu, model } = loadProfiles(c, ctx.env);
-  let eng = engineSettings(c.spec, ctx.rows.engines[c.spec.engine]!, gpu, model);
-  const resolveWith = (e: EngineSettings): { built: { input: ScenarioInput; notes: string[] }; resolved: ResolvedScenario; util?: number } => {
-    if (e.kvFreeFraction === undefined) {
-      const built = buildScenarioInput(c, e, ctx);
-      return { built, resolved: resolveInput(built.input, ctx.env) };
-    }
-    // TensorRT-LLM sizes the KV cache as a fraction of the memory left after weights and buffers.
-    const probe = resolveInput(buildScenarioInput(c, e, ctx, 1).input, ctx.env);
-    const util = utilizationForFreeFraction(
-      gpu.memoryGiB * 2 ** 30, capacityOf(probe).weightBytesPerGpu, capacityOf(probe).activationReserveBytesPerGpu, e.kvFreeFraction);
-    const built = buildScenarioInput(c, e, ctx, util);
-    return { built, resolved: resolveInput(built.input, ctx.env), util };
-  };
-  let { built, resolved, util } = resolveWith(eng);
+  const eng = engineSettings(c.spec, ctx.rows.engines[c.spec.engine]!, gpu, model);
+  const built = buildScenarioInput(c, eng, ctx);
+  const resolved = resolveInput(built.input, ctx.env);
   const extraNotes: string[] = [];
-  const s0 = c.spec;
-  if ((s0.engine === 'trtllm-bench' || s0.engine === 'trtllm-serve') && s0.lengths.kind === 'fixed') {
-    // GUARANTEED_NO_EVICT: a request is admitted only when the KV blocks of its whole input + output are free.
-    // With equal-length requests that caps the running set at (KV blocks) / (blocks per request).
-    const perReq = Math.ceil((s0.lengths.input + s0.lengths.output) / capacityOf(resolved).blockSize);
-    const cap = Math.floor(capacityOf(resolved).numBlocks / perReq);
-    if (cap >= 1 && cap < eng.maxNumSeqs) {
-      eng = { ...eng, maxNumSeqs: cap, notes: [...eng.notes] };
-      ({ built, resolved, util } = resolveWith(eng));
-      extraNotes.push(`GUARANTEED_NO_EVICT emulated: at most ${cap} requests run together (their whole ${s0.lengths.input}+${s0.lengths.output} tokens fit in the KV cache)`);
-    }
-  }
-  if (util !== undefined) {
-    extraNotes.push(`KV cache = ${eng.kvFreeFraction} of the memory left after weights and buffers (gpuMemoryUtilization ${built.input.engine?.gpuMemoryUtilization})`);
-  }
   const { report } = runScenario(resolved);
   if (report.requests.completed === 0) {
     const why = Object.entries(report.requests.rejectedByReason).map(([k, v]) => `${v} ${k}`).join(', ') || 'none completed';
@@ -167,7 +134,7 @@ export function runCase(c: ValidationCase, ctx: CaseContext): { result: CaseResu
       notes.push(`the simulated KV cache (${capacityOf(resolved).capacityTokens} tokens) holds less than the static batch needs (${need}): it runs in several batches`);
     }
   }
-  const mechanisms = deriveMechanisms(c, { isMoe: model.moe !== undefined, kvCapacityTokens: capacityOf(resolved).capacityTokens, maxNumSeqs: eng.maxNumSeqs });
+  const mechanisms = deriveMechanisms(c, { isMoe: model.moe !== undefined, kvCapacityTokens: capacityOf(resolved).capacityTokens, maxNumSeqs: eng.maxNumSeqs ?? resolved.engine.maxNumSeqs });
   const s = c.spec;
   const result: CaseResult = {
     key: c.key, rowKey: c.rowKey, source: c.source, citation: c.citation,

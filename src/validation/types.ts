@@ -61,7 +61,7 @@ export type LengthSpec =
   | { kind: 'sharegpt'; n: number; inTotal?: number; outTotal?: number; meanIn?: number; meanOut?: number };
 
 /** Engine presets (their numbers and citations live in validation/rows.yaml `engines:`). */
-export const ENGINE_PRESETS = ['vllm-v1-serve', 'vllm-v0-serve', 'trtllm-bench', 'trtllm-serve', 'trt-static'] as const;
+export const ENGINE_PRESETS = ['vllm-v1-serve', 'vllm-v0-serve', 'trtllm-bench', 'trtllm-serve', 'sglang-serve', 'trt-static'] as const;
 export type EnginePreset = (typeof ENGINE_PRESETS)[number];
 
 /** Explicit engine settings of the benchmark (flags it was launched with) that override the preset. */
@@ -74,6 +74,8 @@ export interface EngineFlags {
   kvFreeFraction?: number;
   /** trt-static: the static batch size. */
   staticBatch?: number;
+  /** TensorRT-LLM --enable_chunked_prefill. */
+  chunkedPrefill?: boolean;
 }
 
 /** Everything needed to build one scenario; the parsed, hand-checkable conditions of a measurement. */

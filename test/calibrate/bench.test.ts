@@ -110,8 +110,9 @@ describe('nelderMead', () => {
 
 /** Synthetic results: servesim's own predictions with `truth` at several load points. */
 function synthetic(scenario: string, truth: Partial<EngineOverheads>, loads: BenchLoad[], lengths: { input: number; output: number }, maxPrompts: number) {
-  const r = resolveScenario(readScenarioFile(scenario, []), nodeResolveEnv(scenario));
-  const sim = createBenchSimulator(r, { maxPrompts });
+  const env = nodeResolveEnv(scenario);
+  const r = resolveScenario(readScenarioFile(scenario, []), env);
+  const sim = createBenchSimulator(r, { maxPrompts, calibration: env.calibration });
   const keep: BenchStat[] = ['ttft.mean', 'ttft.p50', 'tpot.mean', 'itl.p50', 'throughput.output'];
   const benches = loads.map((load, i): BenchResult => {
     const b: BenchResult = { file: `synthetic-${i}.json`, format: 'vllm-bench-serve', load, prompts: maxPrompts, meanInput: lengths.input, meanOutput: lengths.output, stats: {}, notes: [] };

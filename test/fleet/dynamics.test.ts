@@ -114,9 +114,11 @@ workload:
   lengths: { input: { kind: lognormal, mean: 600, p99: 8000 }, output: { kind: lognormal, mean: 150, p99: 1500 } }
   durationSec: 200
 `;
-  const p99 = (router: string, extra = '') => run(base(`replicas: 4\nrouter: ${router}\n${extra}`, skewed)).report.latencyMs.e2e.p99;
+  // p99 TTFT: with chunked prefill (decodes never wait for a prompt) routing shows in queueing for the
+  // prefill, while the E2E tail is set by the longest outputs wherever they run.
+  const p99 = (router: string, extra = '') => run(base(`replicas: 4\nrouter: ${router}\n${extra}`, skewed)).report.latencyMs.ttft.p99;
 
-  it('least-outstanding, power-of-two and least-kv beat round-robin and random on p99 with skewed sizes', () => {
+  it('least-outstanding, power-of-two and least-kv beat round-robin and random on p99 TTFT with skewed sizes', () => {
     const rr = p99('round-robin');
     const rnd = p99('random');
     expect(p99('least-outstanding')).toBeLessThan(rr);

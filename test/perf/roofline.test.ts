@@ -146,15 +146,19 @@ describe('roofline shape properties', () => {
   it('int4 on A100 runs weight-only: faster decode, prefill no faster than bf16', () => {
     const bf = model({ gpu: a100 });
     const w4 = model({ gpu: a100, precision: { weights: 'int4', kvCache: 'bf16' } });
-    expect(w4.predict(decode(1, 1000))).toBeLessThan(0.5 * bf.predict(decode(1, 1000)));
-    expect(w4.predict(prefill(4096))).toBeGreaterThanOrEqual(bf.predict(prefill(4096)));
+    // Marlin-style: near the bytes ratio at batch 1, less the part a real kernel does not shrink (7B-sized
+    // layers reach 2.2× of the 3.87× ideal on A100); attention and launches are not sped up.
+    expect(w4.predict(decode(1, 1000))).toBeLessThan(0.65 * bf.predict(decode(1, 1000)));
+    const w8 = model({ gpu: a100, precision: { weights: 'fp8', kvCache: 'bf16' } });
+    expect(w4.predict(decode(1, 1000))).toBeLessThan(0.85 * w8.predict(decode(1, 1000))); // 4-bit beats 8-bit weight-only
+    expect(w4.predict(prefill(4096))).toBeGreaterThanOrEqual(0.999 * bf.predict(prefill(4096)));
   });
 
   it('fp8 weights on A100 fall back to weight-only w8a16 at the bf16 peak, with a note', () => {
     const bf = model({ gpu: a100 });
     const w8 = model({ gpu: a100, precision: { weights: 'fp8', kvCache: 'bf16' } });
-    expect(w8.predict(decode(1, 1000))).toBeLessThan(0.7 * bf.predict(decode(1, 1000))); // half the weight bytes
-    expect(w8.predict(prefill(4096))).toBeGreaterThanOrEqual(bf.predict(prefill(4096))); // no FP8 math
+    expect(w8.predict(decode(1, 1000))).toBeLessThan(0.85 * bf.predict(decode(1, 1000))); // half the weight bytes
+    expect(w8.predict(prefill(4096))).toBeGreaterThanOrEqual(0.999 * bf.predict(prefill(4096))); // no FP8 math
     const rp = resolvePrecision(a100, { weights: 'fp8', kvCache: 'bf16' });
     expect([rp.activations, rp.weightOnly, rp.gemmPeakFlops]).toEqual(['bf16', true, 312e12]);
     const notes = precisionNotes(a100, { weights: 'fp8', kvCache: 'bf16' });

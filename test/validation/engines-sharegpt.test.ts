@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { GpuProfile, ModelProfile } from '../../src/profiles/schema.ts';
-import { engineSettings, isVllmLargeGpu, trtllmBenchSettings, utilizationForFreeFraction } from '../../src/validation/engines.ts';
+import { engineSettings, isVllmLargeGpu, trtllmBenchSettings } from '../../src/validation/engines.ts';
 import { parseRowsFile } from '../../src/validation/rows-file.ts';
 import { filterShareGpt, rescaleToTotal, sampleShareGpt, sampleToSplitwiseCsv } from '../../src/validation/sharegpt.ts';
 import type { CaseSpec } from '../../src/validation/types.ts';
@@ -29,23 +29,24 @@ describe('vLLM V1 serve defaults', () => {
     expect(isVllmLargeGpu(H100)).toBe(true);
     expect(isVllmLargeGpu(A100)).toBe(false);
     expect(isVllmLargeGpu(L40S)).toBe(false);
+    // The defaults themselves are the product's (engine.kind vllm, test/engine/kinds.test.ts): a case
+    // passes only the kind, the frontend and the benchmark's own flags.
     const p = rows.engines['vllm-v1-serve']!;
-    expect(engineSettings(spec({}), p, H100, model)).toMatchObject({ scheduler: 'chunked-prefill', maxNumSeqs: 1024, maxBatchedTokens: 8192, gpuMemoryUtilization: 0.9 });
-    expect(engineSettings(spec({}), p, A100, model)).toMatchObject({ maxNumSeqs: 256, maxBatchedTokens: 2048 });
+    expect(engineSettings(spec({}), p, H100, model).engine).toEqual({ kind: 'vllm', frontend: 'http' });
   });
-  it('lets flags override and caps max_num_seqs at the token budget', () => {
+  it('passes the benchmark flags through', () => {
     const p = rows.engines['vllm-v1-serve']!;
-    expect(engineSettings(spec({ flags: { maxBatchedTokens: 512 } }), p, H100, model)).toMatchObject({ maxNumSeqs: 512, maxBatchedTokens: 512 });
-    expect(engineSettings(spec({ flags: { maxModelLen: 32768 } }), p, H100, model).maxModelLen).toBe(32768);
+    expect(engineSettings(spec({ flags: { maxBatchedTokens: 512 } }), p, H100, model).engine).toEqual({ kind: 'vllm', frontend: 'http', maxBatchedTokens: 512 });
+    expect(engineSettings(spec({ flags: { maxModelLen: 32768 } }), p, H100, model).engine.maxModelLen).toBe(32768);
   });
 });
 
 describe('vLLM V0 defaults', () => {
   it('uses max(max_model_len, 2048) without chunked prefill and 512 with it', () => {
     const p = rows.engines['vllm-v0-serve']!;
-    expect(engineSettings(spec({ engine: 'vllm-v0-serve', flags: { maxModelLen: 8192 } }), p, H100, model))
-      .toMatchObject({ scheduler: 'continuous', maxNumSeqs: 256, maxBatchedTokens: 8192 });
-    expect(engineSettings(spec({ engine: 'vllm-v0-serve' }), p, H100, { ...model, maxContext: 131072 }))
+    expect(engineSettings(spec({ engine: 'vllm-v0-serve', flags: { maxModelLen: 8192 } }), p, H100, model).engine)
+      .toMatchObject({ scheduler: 'continuous', maxNumSeqs: 256, maxBatchedTokens: 8192, overlapScheduling: false });
+    expect(engineSettings(spec({ engine: 'vllm-v0-serve' }), p, H100, { ...model, maxContext: 131072 }).engine)
       .toMatchObject({ scheduler: 'chunked-prefill', maxBatchedTokens: 512 });
   });
 });
@@ -64,13 +65,9 @@ describe('TensorRT-LLM', () => {
     expect(b.maxNumTokens).toBe(2048);
     expect(b.kvCacheMaxRequests).toBeCloseTo(((79.19 - 8.03e9 * 2 / 2 ** 30) * 0.95) / ((2 * 32 * 8 * 128 * 2) / 2 ** 30 * 22000), 6);
   });
-  it('converts a free-memory fraction into gpuMemoryUtilization', () => {
-    expect(utilizationForFreeFraction(100, 40, 10, 0.9)).toBeCloseTo((40 + 10 + 45) / 100, 12);
-    expect(utilizationForFreeFraction(100, 95, 10, 0.9)).toBe(1);
-  });
   it('sizes static batches from the batch and prompt length', () => {
     const p = rows.engines['trt-static']!;
-    expect(engineSettings(spec({ engine: 'trt-static', flags: { staticBatch: 64 }, lengths: { kind: 'fixed', input: 128, output: 128 } }), p, H100, model))
+    expect(engineSettings(spec({ engine: 'trt-static', flags: { staticBatch: 64 }, lengths: { kind: 'fixed', input: 128, output: 128 } }), p, H100, model).engine)
       .toMatchObject({ scheduler: 'static', maxNumSeqs: 64, maxBatchedTokens: 8192 });
   });
 });

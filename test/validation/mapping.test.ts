@@ -105,9 +105,9 @@ describe('gpustack runs', () => {
   it('applies the result label to the tuning-section command', () => {
     expect(byKey('gs:qwen3-14b__a100#1')!.spec).toMatchObject({ engine: 'trtllm-serve', flags: { maxBatchedTokens: 32768 } });
   });
-  it('skips SGLang, expert parallelism and unprofiled docs with reasons', () => {
+  it('maps SGLang runs to engine.kind sglang; skips expert parallelism and unprofiled docs with reasons', () => {
     const reason = (k: string) => gs.skipped.find((s) => s.key === k);
-    expect(reason('gs:qwen3-14b__h100#1')).toMatchObject({ category: 'engine not modelled' });
+    expect(gs.cases.find((c) => c.key === 'gs:qwen3-14b__h100#1')?.spec.engine).toBe('sglang-serve');
     expect(reason('gs:qwen3-235b-a22b__h100#1')!.reason).toMatch(/expert parallelism/);
     expect(reason('gs:glm-4.x__h200#1')).toMatchObject({ category: 'model not modelled' });
   });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadGpuProfile, loadModelProfile } from '../../src/profiles/fs.ts';
+import { fsCalibrationSource } from '../../src/calibrate/fs.ts';
 import { ScenarioSchema } from '../../src/scenario/schema.ts';
 import type { ResolveEnv } from '../../src/scenario/resolve.ts';
 import { stringLineSource } from '../../src/workload/string-line-source.ts';
@@ -24,6 +25,7 @@ function ctx(): CaseContext {
       if (!abs.startsWith(VIRTUAL_PREFIX)) throw new Error(`unexpected file ${abs}`);
       return stringLineSource(abs, virtualFiles.get(abs)!);
     },
+    calibration: fsCalibrationSource(),
   };
   const pairs = Array.from({ length: 300 }, (_, i) => [20 + ((i * 37) % 900), 10 + ((i * 53) % 800)] as const);
   return { rows, env, virtualFiles, sharegptPairs: () => pairs };
@@ -42,7 +44,7 @@ describe('runCase (through the real scenario schema, resolver and simulator)', (
   it('runs a fixed-length case and compares every measured metric', () => {
     const { result, scenario } = runCase(base, ctx());
     expect(ScenarioSchema.safeParse(scenario).success).toBe(true);
-    expect(scenario.engine).toMatchObject({ scheduler: 'chunked-prefill', maxNumSeqs: 1024, maxBatchedTokens: 8192, prefixCaching: false });
+    expect(scenario.engine).toEqual({ kind: 'vllm', frontend: 'http' });
     expect(result.facts.completed).toBe(8);
     expect(result.comparisons.map((c) => c.metric)).toEqual(['e2e.max', 'throughput.output']);
     for (const c of result.comparisons) {
@@ -61,12 +63,12 @@ describe('runCase (through the real scenario schema, resolver and simulator)', (
     expect(result.facts.completed).toBe(20);
     expect(result.notes.join(' ')).toMatch(/20 ShareGPT pairs/);
   });
-  it('sizes TensorRT-LLM caches from free memory and caps the batch like GUARANTEED_NO_EVICT', () => {
+  it('runs trtllm-bench cases in process with a free-memory KV fraction and GUARANTEED_NO_EVICT (no preemption)', () => {
     const trt: ValidationCase = { ...base, key: 'R', spec: { ...base.spec, engine: 'trtllm-bench', weights: 'fp8', kvCache: 'fp8',
       lengths: { kind: 'fixed', input: 20000, output: 2000 }, requests: 40, measured: [{ metric: 'throughput.output', value: 1000 }] } };
     const { result, scenario } = runCase(trt, ctx());
-    expect(scenario.engine?.gpuMemoryUtilization).toBeGreaterThan(0.9);
-    expect(result.notes.join(' ')).toMatch(/GUARANTEED_NO_EVICT emulated/);
+    expect(scenario.engine).toMatchObject({ kind: 'trt-llm', frontend: 'in-process', kvFreeFraction: 0.95, chunkedPrefill: true });
+    expect(result.notes.join(' ')).toMatch(/trtllm-bench/);
     expect(result.facts.preemptions).toBe(0);
   });
   it('reports a missing profile as a skip, not an error', () => {
