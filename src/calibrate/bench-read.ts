@@ -54,7 +54,7 @@ export interface BenchResult {
 type Json = Record<string, unknown>;
 
 function bad(file: string, key: string, message: string, fix: string): UserError {
-  return new UserError(`${file}: ${key}: ${message}`, { where: `calibrate --bench ${file}`, fix });
+  return new UserError(`${file}: ${key}: ${message}`, { where: 'calibrate --bench', fix });
 }
 
 /** A finite number at `key` (or undefined when absent / null). */
@@ -88,7 +88,7 @@ export function readBenchResult(text: string, file: string): BenchResult {
     doc = JSON.parse(text);
   } catch (e) {
     throw new UserError(`${file}: not valid JSON (${(e as Error).message})`, {
-      where: `calibrate --bench ${file}`, fix: 'give the JSON file that vllm bench serve --save-result or genai-perf/AIPerf wrote',
+      where: 'calibrate --bench', fix: 'give the JSON file that vllm bench serve --save-result or genai-perf/AIPerf wrote',
     });
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
