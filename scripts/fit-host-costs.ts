@@ -21,8 +21,8 @@ import { tryRunCase } from '../src/validation/run-case.ts';
 import type { CaseResult, ValidationCase } from '../src/validation/types.ts';
 import { loadValidationInputs, repoRoot } from './validation-inputs.ts';
 
-const REQUEST_MS = [0, 2, 5, 10, 15, 20, 30, 40, 55, 70];
-const OUTPUT_US = [0, 10, 25, 50, 100, 200];
+const REQUEST_MS = [0, 2, 5, 10, 15, 20, 30, 45, 60, 80];
+const OUTPUT_US = [0, 25, 50, 100, 150, 200, 300, 400];
 /** Engine presets whose benchmark ran behind an HTTP server, by the engine kind they fit. */
 const KIND_OF: Record<string, 'vllm' | 'sglang' | 'trt-llm'> = {
   'vllm-v1-serve': 'vllm', 'sglang-serve': 'sglang', 'trtllm-serve': 'trt-llm',

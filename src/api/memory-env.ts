@@ -4,7 +4,7 @@
  * counterpart is `nodeResolveEnv` (src/cli/node-env.ts).
  */
 import type { CalibrationDataSource, ProfileFile } from '../calibrate/data-source.ts';
-import { UserError } from '../errors/user-error.ts';
+import { messages } from '../errors/messages.ts';
 import { createProfileRegistry, type ProfileData, type ProfileRegistry } from '../profiles/registry.ts';
 import type { ResolveEnv } from '../scenario/resolve.ts';
 import { stringLineSource } from '../workload/string-line-source.ts';
@@ -61,17 +61,13 @@ export function memoryResolveEnv(input: MemoryEnvInput): ResolveEnv {
     resolvePath: (p) => p,
     openLines: (p) => {
       if (!Object.hasOwn(files, p)) {
-        throw new UserError(`data file not found: ${p}`, {
-          where: p, fix: `pass its text in memoryResolveEnv({ files: { '${p}': … } }) under exactly the path the scenario names`,
-        });
+        throw messages.memoryFileMissing(p, 'data file');
       }
       return stringLineSource(p, files[p]!);
     },
     readText: (p) => {
       if (!Object.hasOwn(files, p)) {
-        throw new UserError(`file not found: ${p}`, {
-          where: p, fix: `pass its text in memoryResolveEnv({ files: { '${p}': … } }) under exactly the path the scenario names`,
-        });
+        throw messages.memoryFileMissing(p, 'file');
       }
       return files[p]!;
     },

@@ -4,7 +4,7 @@
  * points for the shipped curves, and fills in provenance and the parts that were not measured (transferred or
  * GPU-profile defaults, marked so). Pure.
  */
-import { UserError } from '../errors/user-error.ts';
+import { messages } from '../errors/messages.ts';
 import { DEFAULT_CPU_OVERHEAD } from '../perf/roofline.ts';
 import type { GpuProfile } from '../profiles/schema.ts';
 import {
@@ -23,6 +23,7 @@ import {
   VIDUR_ELEMENTWISE_OPS, VIDUR_GEMM_OPS, type VidurAttentionTable, type VidurCollectiveRow, type VidurComputeTable,
   type VidurDataset,
 } from './vidur.ts';
+import { median } from '../metrics/median.ts';
 
 export const VIDUR_SOURCE =
   'Vidur profiling data (microsoft/vidur, https://github.com/microsoft/vidur, MIT licence; attention-a100-tp2 and ' +
@@ -176,12 +177,6 @@ export function attentionPoints(t: VidurAttentionTable): { prefill: AttentionPoi
   return { prefill, decode };
 }
 
-function median(a: number[]): number {
-  const s = [...a].sort((p, q) => p - q);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
 /** One series per GPU count from collective rows (size → median seconds), intra-node rows only. */
 export function collectiveSeries(rows: VidurCollectiveRow[], label: string, sameNode: (r: VidurCollectiveRow) => boolean): CollectiveSeries[] {
   const by = new Map<number, Map<number, number[]>>();
@@ -221,9 +216,7 @@ export function vidurMeasurements(ds: VidurDataset, opts: VidurCalibrateOptions)
     lump.push(...s.lump);
   }
   if (gemm.length === 0) {
-    throw new UserError(`no usable compute tables for Vidur GPU "${ds.vidurGpu}"`, {
-      where: '--vidur', fix: 'point --vidur at a Vidur data directory with compute/<gpu>/<org>/<model>/mlp.csv files',
-    });
+    throw messages.calibrateOption('--vidur', `no usable compute tables for Vidur GPU "${ds.vidurGpu}"`, 'point --vidur at a Vidur data directory with compute/<gpu>/<org>/<model>/mlp.csv files');
   }
   let attention: AttentionMeasurements | undefined;
   if (ds.attention) {
@@ -302,13 +295,11 @@ export function harnessMeasurements(h: HarnessResult, gpu: GpuProfile): { ms: Me
   const dtypes = [...new Set(h.gemm.map((g) => g.dtype))];
   const dtype = dtypes.includes('bf16') ? 'bf16' : dtypes.includes('fp16') ? 'fp16' : dtypes[0];
   if (dtype === undefined) {
-    throw new UserError('the harness result has no GEMM points', {
-      where: 'gemm', fix: 'run the harness GEMM sweep (it is what the compute efficiencies are fitted from)',
-    });
+    throw messages.calibrateInput('gemm', 'the harness result has no GEMM points', 'run the harness GEMM sweep (it is what the compute efficiencies are fitted from)', 'missing-key');
   }
   const peaks = gpu.peakTflops as Record<string, number | undefined>;
   if (peaks[dtype] === undefined && !(dtype === 'bf16' || dtype === 'fp16')) {
-    throw new UserError(`${gpu.id} has no ${dtype} peak to relate the harness GEMMs to`, { where: 'gemm[0].dtype', fix: `add peakTflops.${dtype} to profiles/gpus/${gpu.id}.yaml` });
+    throw messages.calibrateInput('gemm[0].dtype', `${gpu.id} has no ${dtype} peak to relate the harness GEMMs to`, `add peakTflops.${dtype} to profiles/gpus/${gpu.id}.yaml`);
   }
   const skipped = dtypes.filter((d) => d !== dtype);
   if (skipped.length > 0) notes.push(`GEMM points in ${skipped.join(', ')} not used (calibrated on ${dtype})`);

@@ -8,7 +8,7 @@
  * (see curve.ts). Pure (zod + yaml), no I/O.
  */
 import { z } from 'zod';
-import { UserError } from '../errors/user-error.ts';
+import { messages } from '../errors/messages.ts';
 import { formatKeyPath } from '../profiles/registry.ts';
 import { parseGeneratedYaml } from './yaml-out.ts';
 
@@ -239,12 +239,8 @@ export type TableTp = z.output<typeof TableTpSchema>;
 function validate<S extends z.ZodType>(schema: S, data: unknown, source: string, what: string): z.output<S> {
   const r = schema.safeParse(data);
   if (r.success) return r.data;
-  const first = r.error.issues[0]!;
-  const detail = r.error.issues.slice(0, 4).map((i) => `${formatKeyPath(i.path) || '(top level)'}: ${i.message}`).join('; ');
-  const p = formatKeyPath(first.path);
-  throw new UserError(`invalid ${what}: ${detail}`, {
-    where: p ? `${source} ${p}` : source, fix: 'regenerate the file with servesim calibrate (see docs/calibration.md)',
-  });
+  throw messages.fileSchemaIssues(source, what, r.error.issues.map((i) => ({ path: formatKeyPath(i.path), message: i.message })),
+    'regenerate the file with servesim calibrate (see docs/calibration.md)');
 }
 
 /** Parses a calibration file (YAML or JSON text). */

@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors/user-error.ts';
+import { messages } from '../errors/messages.ts';
 import { loadGpuProfile, loadModelProfile, listProfileIds, profilesDir } from '../profiles/fs.ts';
 import type { Calibration, FitQualityRow, TableFile } from './calibration-schema.ts';
 import { calibrateFromHarness, calibrateFromVidur, modelLabel, type CalibrateMeta, type CalibrationOutcome } from './calibrate.ts';
@@ -120,17 +121,16 @@ export function tableYaml(t: TableFile): string {
 
 /** The command's work, callable without commander (used by regenerate.ts and tests). */
 export function runCalibrate(opts: CalibrateCliOptions, io: CalibrateIo): CalibrateRunResult {
-  if (!opts.gpu) throw new UserError('--gpu is required', { where: 'calibrate --gpu', fix: `give a GPU profile id: ${listProfileIds('gpus').join(', ')}` });
+  if (!opts.gpu) throw messages.calibrateOption('--gpu', '--gpu is required', `give a GPU profile id: ${listProfileIds('gpus').join(', ')}`);
   if (!!opts.vidur === !!opts.harness) {
-    throw new UserError('give exactly one of --vidur <dir> and --harness <file>', {
-      where: 'calibrate', fix: 'servesim calibrate --vidur ../shared/data/microbench/vidur --gpu h100-sxm, or --harness results.json --gpu <id>',
-    });
+    throw messages.calibrateOption('--vidur', 'give exactly one of --vidur <dir> and --harness <file>',
+      'servesim calibrate --vidur ../shared/data/microbench/vidur --gpu h100-sxm, or --harness results.json --gpu <id>');
   }
   if (opts.tables && !opts.vidur) {
-    throw new UserError('--tables needs --vidur (tables are per-op timings of the Vidur layout)', { where: 'calibrate --tables', fix: 'drop --tables or use --vidur' });
+    throw messages.calibrateOption('--tables', '--tables needs --vidur (tables are per-op timings of the Vidur layout)', 'drop --tables or use --vidur');
   }
   if (opts.createdAt !== undefined && !/^\d{4}-\d{2}-\d{2}/.test(opts.createdAt)) {
-    throw new UserError(`--created-at "${opts.createdAt}" is not a date`, { where: 'calibrate --created-at', fix: 'use YYYY-MM-DD' });
+    throw messages.calibrateOption('--created-at', `--created-at "${opts.createdAt}" is not a date`, 'use YYYY-MM-DD');
   }
   const gpu = loadGpuProfile(opts.gpu);
   const createdAt = opts.createdAt ?? new Date().toISOString().slice(0, 10);
@@ -143,9 +143,7 @@ export function runCalibrate(opts: CalibrateCliOptions, io: CalibrateIo): Calibr
   if (opts.vidur) {
     const vg = opts.vidurGpu ?? vidurGpuFor(gpu.id);
     if (vg === undefined) {
-      throw new UserError(`no Vidur GPU directory is known for ${gpu.id}`, {
-        where: 'calibrate --vidur-gpu', fix: `give --vidur-gpu (Vidur names: ${Object.keys(VIDUR_GPU_IDS).join(', ')})`,
-      });
+      throw messages.calibrateOption('--vidur-gpu', `no Vidur GPU directory is known for ${gpu.id}`, `give --vidur-gpu (Vidur names: ${Object.keys(VIDUR_GPU_IDS).join(', ')})`);
     }
     command = `servesim calibrate --vidur ${opts.vidur} --gpu ${gpu.id}` + (opts.vidurGpu ? ` --vidur-gpu ${opts.vidurGpu}` : '') +
       (opts.vidurNetwork ? ` --vidur-network ${opts.vidurNetwork}` : '') + (opts.tables ? ' --tables' : '');

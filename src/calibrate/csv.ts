@@ -1,8 +1,9 @@
 /**
- * A small CSV reader for the microbenchmark files (comma-separated, header row, optional double quotes).
- * Pure: takes the file text. Errors are UserErrors pointing at file:line.
+ * The CSV reader of the microbenchmark files (comma-separated, header row, optional double quotes), on
+ * csv-parse. Pure: takes the file text. Errors are UserErrors pointing at file:line.
  */
-import { UserError } from '../errors/user-error.ts';
+import { parse } from 'csv-parse/sync';
+import { messages } from '../errors/messages.ts';
 
 export interface CsvTable {
   source: string;
@@ -12,46 +13,31 @@ export interface CsvTable {
   lines: number[];
 }
 
-function splitLine(line: string): string[] {
-  if (!line.includes('"')) return line.split(',');
-  const out: string[] = [];
-  let cur = '';
-  let q = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (q) {
-      if (ch === '"' && line[i + 1] === '"') { cur += '"'; i++; }
-      else if (ch === '"') q = false;
-      else cur += ch;
-    } else if (ch === '"') q = true;
-    else if (ch === ',') { out.push(cur); cur = ''; }
-    else cur += ch;
-  }
-  out.push(cur);
-  return out;
-}
-
+/**
+ * Parses the whole file with csv-parse (quoted fields, a BOM, CRLF), keeping each record's file line for
+ * messages. Blank lines are skipped; a row with another field count than the header is an error at its line.
+ */
 export function parseCsv(text: string, source: string): CsvTable {
-  const lines = text.split(/\r?\n/);
-  let h = 0;
-  while (h < lines.length && lines[h]!.trim() === '') h++;
-  if (h >= lines.length) {
-    throw new UserError('the CSV file is empty', { where: source, fix: 'give a microbenchmark CSV with a header row' });
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    records = parse(text, { bom: true, info: true, relax_column_count: true, skip_empty_lines: true }) as unknown as typeof records;
+  } catch (e) {
+    const line = (e as { lines?: number }).lines;
+    throw messages.csvSyntax(`${source}:${line ?? 1}`, (e as Error).message.split('\n')[0]);
   }
-  const header = splitLine(lines[h]!).map((s) => s.trim());
+  records = records.filter((r) => r.record.some((f) => f.trim() !== ''));
+  if (records.length === 0) {
+    throw messages.csvEmpty(source);
+  }
+  const header = records[0]!.record.map((s) => s.trim());
   const rows: string[][] = [];
   const lineNos: number[] = [];
-  for (let i = h + 1; i < lines.length; i++) {
-    const l = lines[i]!;
-    if (l.trim() === '') continue;
-    const f = splitLine(l);
-    if (f.length !== header.length) {
-      throw new UserError(`expected ${header.length} fields like the header, found ${f.length}`, {
-        where: `${source}:${i + 1}`, fix: 'check for a truncated line or an unquoted comma',
-      });
+  for (const { record, info } of records.slice(1)) {
+    if (record.length !== header.length) {
+      throw messages.fieldCount(`${source}:${info.lines}`, header.length, record.length, 'check for a truncated line or an unquoted comma', 'fields like the header');
     }
-    rows.push(f);
-    lineNos.push(i + 1);
+    rows.push(record);
+    lineNos.push(info.lines);
   }
   return { source, header, rows, lines: lineNos };
 }
@@ -67,10 +53,7 @@ export class CsvColumns {
   index(name: string): number {
     const i = this.t.header.indexOf(name);
     if (i < 0) {
-      throw new UserError(`missing column "${name}"`, {
-        where: `${this.t.source}:1`,
-        fix: `the header must name ${name}; is this the right kind of file (Vidur profiling CSV layout)?`,
-      });
+      throw messages.csvMissingColumn(`${this.t.source}:1`, name, this.t.header);
     }
     return i;
   }
@@ -81,9 +64,7 @@ export class CsvColumns {
     if (raw === '' && opts.blankOk) return Number.NaN;
     const v = Number(raw);
     if (raw === '' || !Number.isFinite(v) || (opts.min !== undefined && v < opts.min)) {
-      throw new UserError(`column "${this.t.header[col]}" has ${raw === '' ? 'an empty value' : `"${raw}"`}, expected a number${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}`, {
-        where: `${this.t.source}:${this.t.lines[row]}`, fix: 'fix or remove the row',
-      });
+      throw messages.csvNotNumber(`${this.t.source}:${this.t.lines[row]}`, this.t.header[col]!, raw, opts.min);
     }
     return v;
   }
@@ -96,9 +77,7 @@ export class CsvColumns {
     const raw = this.str(row, col).toLowerCase();
     if (raw === 'true' || raw === '1') return true;
     if (raw === 'false' || raw === '0') return false;
-    throw new UserError(`column "${this.t.header[col]}" has "${raw}", expected True or False`, {
-      where: `${this.t.source}:${this.t.lines[row]}`, fix: 'fix or remove the row',
-    });
+    throw messages.csvNotBoolean(`${this.t.source}:${this.t.lines[row]}`, this.t.header[col]!, raw);
   }
 
   where(row: number): string {

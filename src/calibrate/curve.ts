@@ -9,6 +9,8 @@
  * Pure: no I/O, runs in the browser.
  */
 
+import { median } from '../metrics/median.ts';
+
 /** A curve as stored in calibration files: knots `at` (x, increasing) and values `eff` (y > 0). */
 export interface CurveData {
   at: number[];
@@ -71,12 +73,6 @@ export function evalCurve(c: CurveData, x: number): number {
 export interface Point {
   x: number;
   y: number;
-}
-
-function median(a: number[]): number {
-  const s = [...a].sort((p, q) => p - q);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** Groups points with the same x (after sorting) into one knot at the median y. */

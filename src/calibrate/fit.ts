@@ -36,6 +36,7 @@ import {
   binnedMedianCurve, evalCurve, isotonicCurve, simplifyCurve, type CurveData, type Point,
 } from './curve.ts';
 import type { FitQualityRow } from './calibration-schema.ts';
+import { median } from '../metrics/median.ts';
 
 // ---------------------------------------------------------------------------------------------------------
 // Measurements
@@ -172,13 +173,6 @@ export const COMPUTE_LIMITED_MARGIN = 0.03;
 export const GEMM_TILE_TOKENS = 64;
 export const GEMM_SIMPLIFY_TOL = 0.03;
 const LARGE_T = 1024;
-
-function median(a: number[]): number {
-  if (a.length === 0) return Number.NaN;
-  const s = [...a].sort((p, q) => p - q);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 const use = (subset: FitSubset, i: number) => subset === 'all' || isTrainIndex(i);
 

@@ -4,7 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { UserError } from '../errors/user-error.ts';
+import { messages } from '../errors/messages.ts';
 import { profilesDir } from '../profiles/fs.ts';
 import type { CalibrationDataSource, ProfileFile } from './data-source.ts';
 import { parseHarnessResult } from './harness.ts';
@@ -51,7 +51,7 @@ export interface VidurRead {
 export function readVidurDataset(dataDir: string, vidurGpu: string, opts: VidurReadOptions = {}): VidurRead {
   const root = resolve(dataDir);
   if (!isDir(root)) {
-    throw new UserError(`Vidur data directory not found: ${dataDir}`, { where: '--vidur', fix: 'give the directory holding compute/, network/, attention-*/ and cpu-overhead/' });
+    throw messages.calibrateOption('--vidur', `Vidur data directory not found: ${dataDir}`, 'give the directory holding compute/, network/, attention-*/ and cpu-overhead/');
   }
   const files: string[] = [];
   const read = (abs: string): { text: string; rel: string } => {
@@ -62,9 +62,7 @@ export function readVidurDataset(dataDir: string, vidurGpu: string, opts: VidurR
   const computeDir = join(root, 'compute', vidurGpu);
   if (!isDir(computeDir)) {
     const have = subdirs(join(root, 'compute')).join(', ') || 'none';
-    throw new UserError(`no compute tables for Vidur GPU "${vidurGpu}" under ${join(dataDir, 'compute')}`, {
-      where: '--vidur-gpu', fix: `use one of: ${have}`,
-    });
+    throw messages.calibrateOption('--vidur-gpu', `no compute tables for Vidur GPU "${vidurGpu}" under ${join(dataDir, 'compute')}`, `use one of: ${have}`);
   }
   const compute = [];
   for (const org of subdirs(computeDir)) {
@@ -80,9 +78,7 @@ export function readVidurDataset(dataDir: string, vidurGpu: string, opts: VidurR
   if (network === undefined) {
     network = [`${vidurGpu}_dgx`, `${vidurGpu}_pairwise_nvlink`].find((d) => isDir(join(root, 'network', d)));
   } else if (!isDir(join(root, 'network', network))) {
-    throw new UserError(`network directory not found: network/${network}`, {
-      where: '--vidur-network', fix: `use one of: ${subdirs(join(root, 'network')).join(', ')}`,
-    });
+    throw messages.calibrateOption('--vidur-network', `network directory not found: network/${network}`, `use one of: ${subdirs(join(root, 'network')).join(', ')}`);
   }
   let allReduce: VidurDataset['allReduce'];
   let sendRecv: VidurDataset['sendRecv'];
@@ -119,7 +115,7 @@ export function readVidurDataset(dataDir: string, vidurGpu: string, opts: VidurR
 export function readHarnessFile(file: string): HarnessResult {
   const abs = resolve(file);
   if (!existsSync(abs)) {
-    throw new UserError(`harness result file not found: ${file}`, { where: '--harness', fix: 'give the JSON file the harness wrote' });
+    throw messages.calibrateOption('--harness', `harness result file not found: ${file}`, 'give the JSON file the harness wrote');
   }
   return parseHarnessResult(readFileSync(abs, 'utf8'), file);
 }

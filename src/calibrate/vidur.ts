@@ -7,8 +7,9 @@
  *
  * Pure: the functions take file text and a source name for error messages. `fs.ts` reads the files.
  */
-import { UserError } from '../errors/user-error.ts';
+import { messages } from '../errors/messages.ts';
 import { CsvColumns, parseCsv } from './csv.ts';
+import { median } from '../metrics/median.ts';
 
 /** Ops of one decoder layer (and the embedding) in Vidur's compute table, in layer order. */
 export const VIDUR_COMPUTE_OPS = [
@@ -53,24 +54,16 @@ export interface VidurComputeTable {
   byTp: VidurTpTable[];
 }
 
-function median(a: number[]): number {
-  const s = [...a].sort((p, q) => p - q);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
 /** Parses compute/<gpu>/<org>/<model>/mlp.csv. */
 export function parseVidurCompute(text: string, source: string): VidurComputeTable {
   const t = parseCsv(text, source);
   const c = new CsvColumns(t);
   const ops = VIDUR_COMPUTE_OPS.filter((op) => c.has(`time_stats.${op}.median`));
   if (ops.length === 0) {
-    throw new UserError('no time_stats.<op>.median columns found', {
-      where: `${source}:1`,
-      fix: `a Vidur compute table has columns such as time_stats.attn_pre_proj.median (ops: ${VIDUR_COMPUTE_OPS.join(', ')})`,
-    });
+    throw messages.calibrateInput(`${source}:1`, 'no time_stats.<op>.median columns found',
+      `a Vidur compute table has columns such as time_stats.attn_pre_proj.median (ops: ${VIDUR_COMPUTE_OPS.join(', ')})`, 'no-such-column');
   }
-  if (t.rows.length === 0) throw new UserError('the table has no data rows', { where: source, fix: 'give a non-empty Vidur compute table' });
+  if (t.rows.length === 0) throw messages.noDataRows(source, 'Vidur compute table');
   const iHead = c.index('n_head'), iKv = c.index('n_kv_head'), iEmbd = c.index('n_embd'), iExp = c.index('n_expanded_embd');
   const iVocab = c.index('vocab_size'), iGated = c.index('use_gated_mlp'), iTok = c.index('num_tokens');
   const iTp = c.index('num_tensor_parallel_workers');
@@ -84,14 +77,12 @@ export function parseVidurCompute(text: string, source: string): VidurComputeTab
     };
     if (arch === undefined) arch = a;
     else if (JSON.stringify(a) !== JSON.stringify(arch)) {
-      throw new UserError('the architecture columns change within the file (one model per table expected)', {
-        where: c.where(r), fix: 'split the file per model',
-      });
+      throw messages.calibrateInput(c.where(r), 'the architecture columns change within the file (one model per table expected)', 'split the file per model');
     }
     const tok = c.num(r, iTok, { min: 1 });
     const tp = c.num(r, iTp, { min: 1 });
     if (!Number.isInteger(tok) || !Number.isInteger(tp)) {
-      throw new UserError('num_tokens and num_tensor_parallel_workers must be integers', { where: c.where(r), fix: 'fix the row' });
+      throw messages.calibrateInput(c.where(r), 'num_tokens and num_tensor_parallel_workers must be integers', 'fix the row', 'bad-field');
     }
     let byTok = groups.get(tp);
     if (byTok === undefined) groups.set(tp, (byTok = new Map()));
@@ -127,9 +118,7 @@ export function parseVidurCollective(text: string, source: string): VidurCollect
   const iSize = c.index('size');
   const timeCol = t.header.find((h) => /^time_stats\.[a-z_]+\.median$/.test(h));
   if (timeCol === undefined) {
-    throw new UserError('no time_stats.<collective>.median column', {
-      where: `${source}:1`, fix: 'a Vidur network table has e.g. time_stats.all_reduce.median',
-    });
+    throw messages.calibrateInput(`${source}:1`, 'no time_stats.<collective>.median column', 'a Vidur network table has e.g. time_stats.all_reduce.median', 'no-such-column');
   }
   const iT = c.index(timeCol);
   const out: VidurCollectiveRow[] = [];
@@ -139,7 +128,7 @@ export function parseVidurCollective(text: string, source: string): VidurCollect
       sizeBytes: c.num(r, iSize, { min: 1 }), medianMs: c.num(r, iT, { min: 0 }),
     });
   }
-  if (out.length === 0) throw new UserError('the table has no data rows', { where: source, fix: 'give a non-empty Vidur network table' });
+  if (out.length === 0) throw messages.noDataRows(source, 'Vidur network table');
   return out;
 }
 
@@ -179,7 +168,7 @@ export function parseVidurAttention(text: string, source: string): VidurAttentio
     };
     if (arch === undefined) arch = a;
     else if (JSON.stringify(a) !== JSON.stringify(arch)) {
-      throw new UserError('the architecture columns change within the attention table', { where: c.where(r), fix: 'split the file per model and TP degree' });
+      throw messages.calibrateInput(c.where(r), 'the architecture columns change within the attention table', 'split the file per model and TP degree');
     }
     const batch = c.num(r, iBatch, { min: 1 });
     const kv = c.num(r, iKvSize, { min: 0 });
@@ -189,7 +178,7 @@ export function parseVidurAttention(text: string, source: string): VidurAttentio
       decode.push({ batch, context: kv, ms: c.num(r, iTd, { min: 0 }) });
     }
   }
-  if (arch === undefined) throw new UserError('the table has no data rows', { where: source, fix: 'give a non-empty Vidur attention table' });
+  if (arch === undefined) throw messages.noDataRows(source, 'Vidur attention table');
   return { source, arch, prefill, decode };
 }
 
@@ -217,7 +206,7 @@ export function parseVidurCpuOverhead(text: string, source: string): VidurCpuRow
     VIDUR_CPU_COMPONENTS.forEach((k, j) => { medianMs[k] = c.num(r, cols[j]!, { min: 0 }); });
     out.push({ model: c.str(r, iModel), batch: c.num(r, iBatch, { min: 1 }), tp: c.num(r, iTp, { min: 1 }), medianMs });
   }
-  if (out.length === 0) throw new UserError('the table has no data rows', { where: source, fix: 'give a non-empty Vidur CPU-overhead table' });
+  if (out.length === 0) throw messages.noDataRows(source, 'Vidur CPU-overhead table');
   return out;
 }
 

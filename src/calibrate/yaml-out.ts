@@ -8,7 +8,7 @@
  * YAML parse for hand-edited files. Pure.
  */
 import { parseDocument } from 'yaml';
-import { UserError } from '../errors/user-error.ts';
+import { messages } from '../errors/messages.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json | undefined };
 
@@ -73,9 +73,7 @@ export function parseGeneratedYaml(text: string, source: string): unknown {
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const line = e.linePos?.[0]?.line;
-    throw new UserError(`invalid YAML: ${e.message.split('\n')[0]}`, {
-      where: line !== undefined ? `${source}:${line}` : source, fix: 'fix the YAML syntax, or regenerate the file with servesim calibrate',
-    });
+    throw messages.invalidYaml(line !== undefined ? `${source}:${line}` : source, e.message.split('\n')[0], 'fix the YAML syntax, or regenerate the file with servesim calibrate');
   }
   return doc.toJS();
 }

@@ -1,8 +1,11 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isUserError, UserError } from '../errors/user-error.ts';
+import { messages } from '../errors/messages.ts';
+import { problemsJson } from '../errors/problem.ts';
 import { TRACE_FORMATS } from '../workload/traces/open-trace.ts';
 import type { TraceFormat } from '../workload/traces/open-trace.ts';
 import type { Io } from './io.ts';
+import { commanderProblems, renderProblems } from './errors.ts';
 
 // Startup time: this module loads only commander and two small modules. Each command's implementation (and
 // with it zod, yaml, the simulator) is imported when that command runs (`./commands/*.ts`), so
@@ -15,7 +18,7 @@ const LIGHT_COMMANDS = new Set(['run', 'check', 'capacity', 'profiles', 'trace',
 
 function positiveIntFlag(v: string, flag: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} must be a positive integer, got "${v}"`, { where: flag, fix: `e.g. ${flag} 8` });
+  if (!Number.isInteger(n) || n < 1) throw UserError.of([messages.badIntFlag(flag, v)]);
   return n;
 }
 
@@ -28,17 +31,23 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 
 /**
  * Runs the CLI with `argv` (without node and script) and returns the exit code:
- * 0 ok, 1 SLO check failed (`check`) or internal error, 2 bad input (a one-paragraph message, no stack).
+ * 0 ok, 1 SLO check failed (`check`) or internal error, 2 bad input or usage (problems: one paragraph each, or
+ * `{ problems }` JSON on stderr with `--json`; never a stack).
  */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   let exitCode = 0;
+  const json = argv.includes('--json');
+  let helpText = '';
   const program = new Command()
     .name('servesim')
     .description('Discrete-event capacity planning for LLM inference fleets')
     .version('0.1.0')
     .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .showHelpAfterError(false);
+    // Commander's own error lines are replaced by problems (see ./errors.ts); help text written as part of a
+    // usage error is held back and shown above the problem.
+    .configureOutput({ writeOut: io.out, writeErr: (t) => { helpText += t; }, outputError: () => {} })
+    .showHelpAfterError(false)
+    .showSuggestionAfterError(false);
 
   program
     .command('run')
@@ -111,10 +120,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .command('stats')
     .description('summarise a trace: rows, span, rate, length percentiles, burstiness')
     .argument('<file>', 'trace file')
-    .addOption(new Option('--format <format>', 'trace format').choices([...TRACE_FORMATS]).makeOptionMandatory())
+    .addOption(new Option('--format <format>', 'trace format; inferred from the first line when left out').choices([...TRACE_FORMATS, 'lengths']))
     .option('--time-scale <x>', 'multiply timestamps by x', '1')
     .option('--json', 'print JSON')
-    .action(async (file: string, opts: { format: TraceFormat; timeScale: string; json?: boolean }) => {
+    .action(async (file: string, opts: { format?: TraceFormat | 'lengths'; timeScale: string; json?: boolean }) => {
       const { traceStatsCommand } = await import('./commands/inspect.ts');
       exitCode = traceStatsCommand(io, file, opts);
     });
@@ -133,14 +142,21 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     return exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
-      return 2; // commander already printed the message
-    }
-    if (isUserError(e)) {
-      io.err(e.format() + '\n');
+      const problems = commanderProblems(e, program, argv);
+      if (problems === null) {
+        if (helpText !== '') io.err(helpText);
+        return 0;
+      }
+      if (!json && helpText !== '') io.err(helpText + '\n');
+      io.err(renderProblems(problems, json));
       return 2;
     }
-    io.err(`internal error (please report): ${(e as Error).stack ?? String(e)}\n`);
+    if (isUserError(e)) {
+      io.err(renderProblems(e.problems, json));
+      return 2;
+    }
+    // A bug, not a user error: the stack is what a report needs (as a problem of code "internal" with --json).
+    io.err(json ? problemsJson([messages.internal(e)]) : `internal error (please report): ${(e as Error).stack ?? String(e)}\n`);
     return 1;
   }
 }

@@ -1,10 +1,11 @@
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadGpuProfile, loadModelProfile } from '../profiles/fs.ts';
 import { fsCalibrationSource } from '../calibrate/fs.ts';
 import { openLineSource } from '../workload/node-line-source.ts';
 import type { ResolveEnv } from '../scenario/resolve.ts';
-import { parseScenario } from '../scenario/parse.ts';
+import { parseScenarioSource } from '../scenario/parse.ts';
+import type { ParsedScenario } from '../scenario/parse.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { messages } from '../errors/messages.ts';
 
@@ -26,7 +27,19 @@ export function nodeResolveEnv(scenarioPath?: string): ResolveEnv {
 
 /** Reads and validates a scenario file (YAML or JSON). */
 export function readScenarioFile(file: string, overrides: readonly string[]): Scenario {
+  return readScenarioSource(file, overrides).scenario;
+}
+
+/** {@link readScenarioFile}, also returning where each key came from (for problems found later). */
+export function readScenarioSource(file: string, overrides: readonly string[]): ParsedScenario {
   const abs = path.resolve(file);
   if (!existsSync(abs)) throw messages.fileNotFound(file, abs, 'scenario');
-  return parseScenario(readFileSync(abs, 'utf8'), file, overrides);
+  if (statSync(abs).isDirectory()) throw messages.notAFile(file, 'scenario');
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (e) {
+    throw messages.unreadable(file, 'scenario', (e as NodeJS.ErrnoException).code ?? String(e));
+  }
+  return parseScenarioSource(text, file, overrides);
 }

@@ -8,6 +8,7 @@
  */
 import type { GpuProfile, ModelProfile } from '../profiles/schema.ts';
 import type { SchedulerKind } from './config.ts';
+import { FITTED_HOST_COSTS } from './host-costs.ts';
 
 export const ENGINE_KINDS = ['vllm', 'sglang', 'trt-llm'] as const;
 export type EngineKind = (typeof ENGINE_KINDS)[number];
@@ -84,15 +85,17 @@ export interface EngineKindContext {
 const GIB = 2 ** 30;
 
 /**
- * Host costs per engine. The step costs come from Vidur's vLLM CPU-overhead measurements
- * (data/microbench/vidur/cpu-overhead/a100.csv, fitted in src/calibrate: prepare inputs + sampler); the
- * frontend costs are assumptions, documented in docs/engines.md, that `servesim calibrate --bench` fits to a
- * user's own runs. `gpuEfficiency` 1: the kernels are the calibrated ones.
+ * Host costs per engine. The step costs are replaced by the calibrated CPU overhead of the GPU's data
+ * (Vidur's vLLM CPU-overhead measurements, data/microbench/vidur/cpu-overhead, one line per TP degree: prepare
+ * inputs + sampler) when a calibration exists; the values here are that fit at TP 1. The frontend costs are
+ * fitted per engine kind by `npm run fit:host` (src/engine/host-costs.ts, docs/host-costs.md) and fall back to
+ * these assumptions for a kind without a fit; `servesim calibrate --bench` fits all of them to a user's own
+ * runs. `gpuEfficiency` 1: the kernels are the calibrated ones.
  */
 export const DEFAULT_OVERHEADS: Readonly<EngineOverheads> = {
   stepSec: 0.65e-3,
   perSeqSec: 14e-6,
-  perTpWorkerSec: 60e-6,
+  perTpWorkerSec: 0, // the calibrated CPU overhead already has one line per TP degree
   frontendRequestSec: 1.0e-3,
   frontendInputTokenSec: 0.5e-6,
   frontendOutputTokenSec: 15e-6,
@@ -154,6 +157,11 @@ export function sglangMemFractionStatic(gpu: GpuProfile, tensor: number, pipelin
 /** The defaults of an engine kind for a deployment. */
 export function engineKindDefaults(kind: EngineKind, ctx: EngineKindContext): EngineKindDefaults {
   const overheads = { ...DEFAULT_OVERHEADS };
+  const fitted = (FITTED_HOST_COSTS as Partial<Record<EngineKind, { frontendRequestSec: number; frontendOutputTokenSec: number }>>)[kind];
+  if (fitted !== undefined) {
+    overheads.frontendRequestSec = fitted.frontendRequestSec;
+    overheads.frontendOutputTokenSec = fitted.frontendOutputTokenSec;
+  }
   if (ctx.frontend === 'in-process') {
     overheads.frontendRequestSec = 0;
     overheads.frontendInputTokenSec = 0;

@@ -205,8 +205,17 @@ export class Autoscaler {
   /** Whether requests held for capacity will ever be served by one of `pools`. */
   canEverServe(pools: readonly number[]): boolean {
     for (const p of pools) {
-      if (this.pools[p].provisioning.kind !== 'static') return true;
+      const prov = this.pools[p].provisioning;
       if (this.host.replicas.some((r) => r.pool === p && r.state !== 'stopped')) return true;
+      if (prov.kind === 'static') continue;
+      // A schedule that does not repeat serves again only if a later entry has replicas; otherwise a request
+      // held now would still be waiting at the end of the run.
+      if (prov.kind === 'scheduled' && prov.periodSec === undefined) {
+        const now = this.host.now();
+        if (prov.schedule.some((e) => e.atSec > now && e.replicas > 0)) return true;
+        continue;
+      }
+      return true;
     }
     return false;
   }

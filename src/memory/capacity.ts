@@ -66,6 +66,8 @@ export interface KvCapacityInput {
   maxNumSeqs: number;
   /** Replaces DEFAULT_RUNTIME_RESERVE_BYTES (+ DEFAULT_COMM_RESERVE_BYTES) per GPU. */
   runtimeReserveBytes?: number;
+  /** Key path of this replica's parallelism in the scenario, for messages (default `parallelism`). */
+  parallelismPath?: string;
   /**
    * How the engine sizes its KV pool (default `budget`):
    * - `budget` (vLLM): memory × gpuMemoryUtilization − weights − activation peak − runtime reserve;
@@ -259,7 +261,7 @@ function notFitting(input: KvCapacityInput, p: StagePlan): UserError {
   const tps = divisors(model.numHeads).filter(
     (d) => d > tp && d <= 64 && (model.mla !== undefined || model.numKvHeads % d === 0 || d % model.numKvHeads === 0));
   const fitTp = tps.find((d) => plan(input, precision.weights, d, pp).numBlocks >= 1);
-  if (fitTp !== undefined) fixes.push(`use tensor parallelism ${fitTp} (parallelism.tensor)`);
+  if (fitTp !== undefined) fixes.push(`use tensor parallelism ${fitTp} (${input.parallelismPath ?? 'parallelism'}.tensor)`);
   const fitPp = [2, 4, 8].find((d) => d * pp <= model.layers && plan(input, precision.weights, tp, d * pp).numBlocks >= 1);
   if (fitTp === undefined && fitPp !== undefined) fixes.push(`use pipeline parallelism ${fitPp * pp}`);
   const hasFp8 = (gpu.peakTflops.fp8 ?? 0) > 0;
@@ -272,5 +274,15 @@ function notFitting(input: KvCapacityInput, p: StagePlan): UserError {
   if (input.gpuMemoryUtilization < 0.95) fixes.push('raise engine.gpuMemoryUtilization');
   if (p.activationPeak > 2 * GIB) fixes.push('lower engine.maxBatchedTokens or engine.maxNumSeqs');
   fixes.push('or pick a GPU with more memory');
-  return new UserError(msg, { where: 'parallelism / precision.weights', fix: fixes.join(', ') });
+  // Name the key that caused it: the activation reserve (maxBatchedTokens) when everything else fits, a
+  // lowered gpuMemoryUtilization when the default 0.9 would fit, else the replica's parallelism.
+  const parPath = input.parallelismPath ?? 'parallelism';
+  const where = need - p.activationPeak <= p.budget ? 'engine.maxBatchedTokens'
+    : input.gpuMemoryUtilization < 0.9 && need <= (p.budget / input.gpuMemoryUtilization) * 0.9 ? 'engine.gpuMemoryUtilization'
+      : parPath;
+  if (where === 'engine.maxBatchedTokens') {
+    const i = fixes.findIndex((f) => f.includes('maxBatchedTokens'));
+    fixes.unshift(i >= 0 ? fixes.splice(i, 1)[0] : 'lower engine.maxBatchedTokens (the activation reserve grows with it)');
+  }
+  return new UserError(msg, { where, code: 'does-not-fit', fix: fixes.join(', ') });
 }

@@ -28,8 +28,9 @@ export class GapHistogram {
   /** Records `count` gaps of `gapSec`. */
   add(gapSec: number, count: number): void {
     this.sumSec += gapSec * count;
-    if (gapSec < DENSE_LIMIT_SEC) {
-      const b = Math.round(gapSec / GAP_RESOLUTION_SEC);
+    // Gaps in [0.9999995 s, 1 s) round to bin DENSE_BINS, one past the end: they are kept exactly instead.
+    const b = Math.round(gapSec / GAP_RESOLUTION_SEC);
+    if (b < DENSE_BINS) {
       this.dense[b] += count;
       this.denseTotal += count;
       if (b < this.minBin) this.minBin = b;

@@ -3,7 +3,7 @@ import { resolveScenario } from '../scenario/resolve.ts';
 import type { ResolveEnv } from '../scenario/resolve.ts';
 import { runScenario } from '../scenario/run.ts';
 import type { RunReport } from '../report/result.ts';
-import { UserError } from '../errors/user-error.ts';
+import { messages } from '../errors/messages.ts';
 
 export interface CapacityOptions {
   maxReplicas: number;
@@ -38,13 +38,10 @@ export interface CapacityResult {
  */
 export function findCapacity(s: Scenario, env: ResolveEnv, opts: CapacityOptions): CapacityResult {
   if (!s.slo) {
-    throw new UserError('capacity search needs objectives to meet', { where: 'slo', fix: 'add e.g. slo: { ttftMs: { p99: 2000 } }' });
+    throw messages.capacityNeedsSlo();
   }
   if (s.pools || s.disaggregation) {
-    throw new UserError('capacity search sizes one pool of identical replicas', {
-      where: s.pools ? 'pools' : 'disaggregation',
-      fix: 'run it on a scenario without pools/disaggregation (size each pool in its own scenario)',
-    });
+    throw messages.capacityOnePool(s.pools ? 'pools' : 'disaggregation');
   }
   const evaluations: CapacityEvaluation[] = [];
   const gpusPerReplica = s.parallelism.tensor * s.parallelism.pipeline;

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors/user-error.ts';
+import { messages } from '../errors/messages.ts';
 import { parseGpuProfile, parseModelProfile, type ProfileRegistry } from './registry.ts';
 import type { GpuProfile, ModelProfile } from './schema.ts';
 
@@ -41,10 +42,7 @@ const NOT_A_PROFILE_RE = /\.calibration\.ya?ml$/;
 export function listProfileIds(kind: ProfileKind): string[] {
   const dir = join(profilesDir(), kind);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new UserError(`profiles directory not found: ${dir}`, {
-      where: 'SERVESIM_PROFILES',
-      fix: 'point SERVESIM_PROFILES at a directory holding gpus/ and models/ sub-directories of YAML profiles',
-    });
+    throw messages.profilesDirMissing(dir);
   }
   return readdirSync(dir)
     .filter((f) => (f.endsWith('.yaml') || f.endsWith('.yml')) && !NOT_A_PROFILE_RE.test(f))
@@ -54,12 +52,8 @@ export function listProfileIds(kind: ProfileKind): string[] {
 
 function readProfileText(kind: ProfileKind, id: string): { text: string; file: string } {
   const known = listProfileIds(kind);
-  const what = kind === 'gpus' ? 'GPU' : 'model';
   if (!ID_RE.test(id) || !known.includes(id)) {
-    throw new UserError(`unknown ${what} profile "${id}"`, {
-      where: `${kind === 'gpus' ? 'gpu' : 'model'} id`,
-      fix: `use one of: ${known.join(', ')} (or add profiles/${kind}/${id}.yaml)`,
-    });
+    throw UserError.of([messages.unknownProfile(kind === 'gpus' ? 'gpu' : 'model', id, known, kind === 'gpus' ? 'gpu' : 'model')]);
   }
   const dir = join(profilesDir(), kind);
   const file = existsSync(join(dir, `${id}.yaml`)) ? join(dir, `${id}.yaml`) : join(dir, `${id}.yml`);
@@ -68,9 +62,7 @@ function readProfileText(kind: ProfileKind, id: string): { text: string; file: s
 
 function checkId(profileId: string, id: string, file: string): void {
   if (profileId !== id) {
-    throw new UserError(`profile id "${profileId}" does not match its file name "${id}"`, {
-      where: `${file} id`, fix: `set id: ${id} or rename the file`,
-    });
+    throw messages.profileIdMismatch(file, profileId, id);
   }
 }
 

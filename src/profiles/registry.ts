@@ -5,6 +5,7 @@
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { UserError } from '../errors/user-error.ts';
+import { messages } from '../errors/messages.ts';
 import { GpuProfileSchema, ModelProfileSchema, type GpuProfile, type ModelProfile } from './schema.ts';
 
 /** "a.b[2].c" from a zod issue path. */
@@ -33,18 +34,8 @@ function parseYamlText(text: string, sourceName: string): unknown {
 function validate<S extends z.ZodType>(schema: S, data: unknown, sourceName: string, kind: string): z.infer<S> {
   const r = schema.safeParse(data);
   if (r.success) return r.data;
-  const issues = r.error.issues;
-  const first = issues[0]!;
-  const firstPath = formatKeyPath(first.path);
-  const detail = issues
-    .slice(0, 5)
-    .map((i) => `${formatKeyPath(i.path) || '(top level)'}: ${i.message}`)
-    .join('; ');
-  const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : '';
-  throw new UserError(`invalid ${kind} profile: ${detail}${more}`, {
-    where: firstPath ? `${sourceName} ${firstPath}` : sourceName,
-    fix: `see the comment at the top of an existing profiles/${kind === 'GPU' ? 'gpus' : 'models'}/*.yaml for the expected fields and units`,
-  });
+  throw messages.fileSchemaIssues(sourceName, `${kind} profile`, r.error.issues.map((i) => ({ path: formatKeyPath(i.path), message: i.message })),
+    `see the comment at the top of an existing profiles/${kind === 'GPU' ? 'gpus' : 'models'}/*.yaml for the expected fields and units`);
 }
 
 /** Parse and validate one GPU profile. `sourceName` (a file name) is used in error messages. */
@@ -119,10 +110,8 @@ export function createProfileRegistry(data: ProfileData): ProfileRegistry {
   const get = <P>(from: Map<string, P>, id: string, kind: 'gpus' | 'models'): P => {
     const p = from.get(id);
     if (p === undefined) {
-      throw new UserError(`unknown ${kind === 'gpus' ? 'GPU' : 'model'} profile "${id}"`, {
-        where: `${kind === 'gpus' ? 'gpu' : 'model'} id`,
-        fix: `use one of: ${[...from.keys()].sort().join(', ') || '(none given)'} (or pass the profile to the registry)`,
-      });
+      const p = messages.unknownProfile(kind === 'gpus' ? 'gpu' : 'model', id, [...from.keys()].sort(), kind === 'gpus' ? 'gpu' : 'model');
+      throw UserError.of([{ ...p, fix: p.fix.replace(/ \(or add profiles\/.*\)$/, ' (or pass the profile to the registry)') }]);
     }
     return p;
   };

@@ -50,6 +50,19 @@ export interface PoolReport {
   calibrated?: boolean;
 }
 
+/** `config` of the report: what was simulated, defaults and derived values included. */
+export interface ResolvedConfig {
+  precision: { weights: string; kvCache: string; activations?: string };
+  parallelism: { tensor: number; pipeline: number };
+  pools: { name: string; role: string; gpu: string; replicas: number; parallelism: { tensor: number; pipeline: number } }[];
+  engine: Record<string, unknown>;
+  perfModel: string;
+  tableFallback: string;
+  router: { kind: string; stalenessSec: number };
+  provisioning: Record<string, unknown>;
+  workloads: Record<string, Record<string, unknown>>;
+}
+
 /** The `--json` document. Every key is documented in docs/output.md. */
 export interface RunReport {
   scenario: string;
@@ -57,6 +70,8 @@ export interface RunReport {
   model: string;
   gpu: string;
   replicas: number;
+  /** The resolved configuration the numbers describe: the scenario with every default filled in. */
+  config: ResolvedConfig;
   requests: RequestCounts;
   simulatedSec: number;
   throughput: Throughput;
@@ -179,6 +194,38 @@ export function maxMinFairShares(demand: readonly number[], weight: readonly num
   }
 }
 
+/** The resolved configuration echoed in the report (every default filled in). */
+function resolvedConfig(r: ResolvedScenario): ResolvedConfig {
+  const s = r.scenario;
+  const first = r.pools[0];
+  const router = typeof s.router === 'string' ? { kind: s.router, stalenessSec: 0 } : { kind: s.router.kind, stalenessSec: s.router.stalenessSec };
+  const tenantCfgs = s.tenants ?? (s.workload ? [{ name: 'default', ...s.workload }] : []);
+  const workloads: Record<string, Record<string, unknown>> = {};
+  for (const t of tenantCfgs) {
+    workloads[t.name] = {
+      arrivals: t.arrivals,
+      ...(t.lengths ? { lengths: t.lengths } : {}),
+      ...(t.trace ? { trace: t.trace } : {}),
+      ...(t.requests !== undefined ? { requests: t.requests } : {}),
+      ...(t.durationSec !== undefined ? { durationSec: t.durationSec } : {}),
+    };
+  }
+  return {
+    precision: { ...r.precision },
+    parallelism: { tensor: first.parallelism.tensor, pipeline: first.parallelism.pipeline },
+    pools: r.pools.map((p) => ({
+      name: p.name, role: p.role, gpu: p.gpu.id, replicas: p.replicas,
+      parallelism: { tensor: p.parallelism.tensor, pipeline: p.parallelism.pipeline },
+    })),
+    engine: { ...s.engine, ...r.engine },
+    perfModel: s.perfModel,
+    tableFallback: s.tableFallback,
+    router,
+    provisioning: { ...s.fleet.provisioning },
+    workloads,
+  };
+}
+
 /**
  * Turns a finished fleet run into the report document. Deterministic: no wall-clock values.
  */
@@ -257,6 +304,7 @@ export function buildReport(res: FleetResult, r: ResolvedScenario): RunReport {
     model: s.model,
     gpu: first.gpu.id,
     replicas: first.replicas,
+    config: resolvedConfig(r),
     requests: counts(m),
     simulatedSec: simSec,
     throughput: throughput(m, simSec),

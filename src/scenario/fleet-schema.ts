@@ -3,6 +3,7 @@ import { SloSchema } from './slo-schema.ts';
 import { AUTOSCALE_METRICS } from '../fleet/types.ts';
 import { ROUTERS } from '../fleet/router.ts';
 import { QUEUE_POLICIES } from '../engine/wait-queue.ts';
+import { MAX_REPLICAS } from './limits.ts';
 import { ArrivalsSchema, LengthsSchema, TraceSchema, workloadProblems } from '../workload/schema.ts';
 
 /**
@@ -11,6 +12,9 @@ import { ArrivalsSchema, LengthsSchema, TraceSchema, workloadProblems } from '..
  */
 const positiveInt = z.number().int().positive();
 const nonnegInt = z.number().int().nonnegative();
+/** A replica count: bounded so a typo (1e12) is an error naming the key, not a run that exhausts memory. */
+const replicaCount = positiveInt.max(MAX_REPLICAS);
+const replicaCount0 = nonnegInt.max(MAX_REPLICAS);
 const pos = z.number().positive();
 const nonneg = z.number().nonnegative();
 
@@ -20,9 +24,9 @@ export const ProvisioningSchema = z.discriminatedUnion('kind', [
   }),
   z.strictObject({
     kind: z.literal('reactive').describe('Scale on a metric averaged over a window, with thresholds and cooldown'),
-    minReplicas: nonnegInt.default(1),
-    maxReplicas: positiveInt,
-    initialReplicas: nonnegInt.optional().describe('Ready at t = 0 (default minReplicas)'),
+    minReplicas: replicaCount0.default(1),
+    maxReplicas: replicaCount,
+    initialReplicas: replicaCount0.optional().describe('Ready at t = 0 (default minReplicas)'),
     metric: z.enum(AUTOSCALE_METRICS).describe('queue-depth (waiting per replica), kv-utilization (0–1), busy-fraction (0–1), ttft-p99 (ms), requests-per-sec (per replica)'),
     scaleUpThreshold: nonneg,
     scaleDownThreshold: nonneg,
@@ -30,15 +34,29 @@ export const ProvisioningSchema = z.discriminatedUnion('kind', [
     evaluationIntervalSec: pos.default(15),
     cooldownSec: nonneg.default(60),
     stepSize: positiveInt.default(1),
+  }).superRefine((p, ctx) => {
+    if (p.minReplicas > p.maxReplicas) {
+      ctx.addIssue({ code: 'custom', path: ['minReplicas'], message: `minReplicas ${p.minReplicas} is above maxReplicas ${p.maxReplicas}`, params: { fix: 'make minReplicas ≤ maxReplicas' } });
+    }
+    if (p.initialReplicas !== undefined && p.initialReplicas > p.maxReplicas) {
+      ctx.addIssue({ code: 'custom', path: ['initialReplicas'], message: `initialReplicas ${p.initialReplicas} is above maxReplicas ${p.maxReplicas}`, params: { fix: 'make initialReplicas ≤ maxReplicas' } });
+    }
+    if (p.scaleUpThreshold < p.scaleDownThreshold) {
+      ctx.addIssue({ code: 'custom', path: ['scaleUpThreshold'], message: `scaleUpThreshold ${p.scaleUpThreshold} is below scaleDownThreshold ${p.scaleDownThreshold}: the fleet would scale up and down at once`, params: { fix: 'make scaleUpThreshold ≥ scaleDownThreshold (e.g. up at 8, down at 2)' } });
+    }
   }),
   z.strictObject({
     kind: z.literal('scheduled').describe('A time table of replica counts (diurnal plans)'),
-    schedule: z.array(z.strictObject({ atSec: nonneg, replicas: nonnegInt })).min(1),
+    schedule: z.array(z.strictObject({ atSec: nonneg, replicas: replicaCount0 })).min(1),
     periodSec: pos.optional().describe('Repeat the table with this period (e.g. 86400)'),
+  }).superRefine((p, ctx) => {
+    if (p.schedule.every((e) => e.replicas === 0)) {
+      ctx.addIssue({ code: 'custom', path: ['schedule'], message: 'the schedule never has a replica, so no request would ever be served', params: { fix: 'give at least one entry with replicas ≥ 1' } });
+    }
   }),
   z.strictObject({
     kind: z.literal('serverless').describe('Scale from zero on demand; to zero after an idle timeout'),
-    maxReplicas: positiveInt.default(8),
+    maxReplicas: replicaCount.default(8),
     idleTimeoutSec: pos.default(300),
     targetOutstandingPerReplica: pos.default(32).describe('Start another replica above this load per replica'),
   }),
@@ -101,7 +119,7 @@ export const TenantSchema = z
   })
   .superRefine((t, ctx) => {
     for (const p of workloadProblems(t)) {
-      ctx.addIssue({ code: 'custom', path: p.path, message: `${p.message} — ${p.fix}` });
+      ctx.addIssue({ code: 'custom', path: p.path, message: `${p.message} — ${p.fix}`, params: { fix: p.fix } });
     }
     if (t.trace?.tenantColumn !== undefined && t.arrivals.kind !== 'trace') {
       ctx.addIssue({ code: 'custom', path: ['trace', 'tenantColumn'], message: "a tenant column selects this tenant's rows of a shared trace: use arrivals: { kind: trace }" });
@@ -111,7 +129,7 @@ export const TenantSchema = z
 export const PoolSchema = z.strictObject({
   name: z.string().min(1),
   gpu: z.string().min(1),
-  replicas: positiveInt.default(1),
+  replicas: replicaCount.default(1),
   parallelism: z.strictObject({ tensor: positiveInt.default(1), pipeline: positiveInt.default(1) }).prefault({}),
   weight: pos.default(1).describe('Share of traffic under router: weighted'),
   gpuHourUsd: nonneg.optional(),
@@ -120,12 +138,12 @@ export const PoolSchema = z.strictObject({
 export const DisaggregationSchema = z.strictObject({
   prefill: z.strictObject({
     gpu: z.string().optional().describe('Default: the scenario gpu'),
-    replicas: positiveInt,
+    replicas: replicaCount,
     parallelism: z.strictObject({ tensor: positiveInt.default(1), pipeline: positiveInt.default(1) }).prefault({}),
   }),
   decode: z.strictObject({
     gpu: z.string().optional(),
-    replicas: positiveInt,
+    replicas: replicaCount,
     parallelism: z.strictObject({ tensor: positiveInt.default(1), pipeline: positiveInt.default(1) }).prefault({}),
   }),
   link: z.strictObject({

@@ -10,6 +10,7 @@ import { precisionNotes } from '../perf/compute-precision.ts';
 import { kvCapacity } from '../memory/capacity.ts';
 import type { KvCapacity } from '../memory/capacity.ts';
 import { buildWorkload } from '../workload/build.ts';
+import { MOONCAKE_HASH_BLOCK_TOKENS } from '../workload/traces/mooncake.ts';
 import type { LineSource } from '../workload/types.ts';
 import type { WorkloadConfig } from '../workload/schema.ts';
 import type { ReplicaRole } from '../engine/replica.ts';
@@ -17,7 +18,8 @@ import type {
   FleetInput, FleetWorkload, PoolInput, ProvisioningSpec, TenantSpec, FailureSpec,
 } from '../fleet/types.ts';
 import type { RouterKind } from '../fleet/router.ts';
-import { UserError } from '../errors/user-error.ts';
+import { UserError, atPath } from '../errors/user-error.ts';
+import { messages } from '../errors/messages.ts';
 import {
   engineKindDefaults, vllmCudaGraphSizes, OVERHEAD_KEYS, type EngineKind, type EngineOverheads, type FrontendKind,
 } from '../engine/kinds.ts';
@@ -106,7 +108,6 @@ export interface ResolveEnv {
   calibration: CalibrationDataSource;
 }
 
-const MOONCAKE_HASH_BLOCK_TOKENS = 512;
 
 /**
  * Resolves profile ids, fills derived defaults (KV precision, maxModelLen, prices), sizes each pool's KV
@@ -114,7 +115,7 @@ const MOONCAKE_HASH_BLOCK_TOKENS = 512;
  * Throws `UserError` for unknown ids, models that do not fit, and inconsistent settings.
  */
 export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario {
-  const model = env.loadModel(s.model);
+  const model = atPath('model', () => env.loadModel(s.model), ['unknown-model']);
   const notes: string[] = [];
   const weights = s.precision.weights;
   const precision: PrecisionConfig = {
@@ -124,17 +125,15 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
   };
   const maxModelLen = s.engine.maxModelLen ?? model.maxContext;
   if (maxModelLen > model.maxContext) {
-    throw new UserError(`engine.maxModelLen ${maxModelLen} exceeds ${model.id}'s maximum context ${model.maxContext}`, {
-      where: 'engine.maxModelLen',
-      fix: `use at most ${model.maxContext}, or leave it out for the model maximum`,
-    });
+    throw UserError.of([messages.maxModelLenTooLong(maxModelLen, model.id, model.maxContext)]);
   }
   const kindCtx = (gpu: GpuProfile, par: Parallelism) => ({ gpu, model, tensor: par.tensor, pipeline: par.pipeline, frontend: s.engine.frontend });
   // The engine kind's defaults are taken for the first pool's GPU (pools of other GPUs share the same settings,
   // as one deployment's flags would).
   const firstGpuId = s.disaggregation?.prefill.gpu ?? s.pools?.[0]?.gpu ?? s.gpu!;
   const firstPar = s.disaggregation?.prefill.parallelism ?? s.pools?.[0]?.parallelism ?? s.parallelism;
-  const kd = engineKindDefaults(s.engine.kind, kindCtx(env.loadGpu(firstGpuId), firstPar));
+  const firstGpuPath = s.disaggregation?.prefill.gpu !== undefined ? 'disaggregation.prefill.gpu' : s.pools?.[0] ? 'pools.0.gpu' : 'gpu';
+  const kd = engineKindDefaults(s.engine.kind, kindCtx(atPath(firstGpuPath, () => env.loadGpu(firstGpuId), ['unknown-gpu']), firstPar));
   const e = s.engine;
   const scheduler = e.scheduler ?? kd.scheduler;
   // An explicit V0 or static scheduler is a synchronous engine of that era: no overlap, no prefix caching,
@@ -176,9 +175,10 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
     overheadsFile: fileOverheads?.file,
   };
 
+  // `where` is the key path of the pool's parallelism; `gpuPath` the key its GPU id came from.
   const makePool = (name: string, role: ReplicaRole, gpuId: string, par: Parallelism, replicas: number, where: string,
-    weight = 1, priceOverride?: number): ResolvedPool => {
-    const gpu = env.loadGpu(gpuId);
+    weight = 1, priceOverride?: number, gpuPath = 'gpu'): ResolvedPool => {
+    const gpu = atPath(gpuPath, () => env.loadGpu(gpuId), ['unknown-gpu']);
     validateParallelism(model, par, where);
     const capacity = kvCapacity({
       gpu, model, precision, parallelism: par,
@@ -188,6 +188,7 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
       blockSize: engine.blockSize,
       maxBatchedTokens: engine.maxBatchedTokens,
       maxNumSeqs: engine.maxNumSeqs,
+      parallelismPath: where,
     });
     for (const n of precisionNotes(gpu, precision)) if (!notes.includes(n)) notes.push(n);
     const pm = buildStepTimeModel({
@@ -226,11 +227,14 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
   if (s.disaggregation) {
     const d = s.disaggregation;
     pools = [
-      makePool('prefill', 'prefill', d.prefill.gpu ?? s.gpu!, d.prefill.parallelism, d.prefill.replicas, 'disaggregation.prefill'),
-      makePool('decode', 'decode', d.decode.gpu ?? s.gpu!, d.decode.parallelism, d.decode.replicas, 'disaggregation.decode'),
+      makePool('prefill', 'prefill', d.prefill.gpu ?? s.gpu!, d.prefill.parallelism, d.prefill.replicas, 'disaggregation.prefill.parallelism',
+        1, undefined, d.prefill.gpu !== undefined ? 'disaggregation.prefill.gpu' : 'gpu'),
+      makePool('decode', 'decode', d.decode.gpu ?? s.gpu!, d.decode.parallelism, d.decode.replicas, 'disaggregation.decode.parallelism',
+        1, undefined, d.decode.gpu !== undefined ? 'disaggregation.decode.gpu' : 'gpu'),
     ];
   } else if (s.pools) {
-    pools = s.pools.map((p, i) => makePool(p.name, 'mixed', p.gpu, p.parallelism, p.replicas, `pools.${i}`, p.weight, p.gpuHourUsd));
+    pools = s.pools.map((p, i) => makePool(p.name, 'mixed', p.gpu, p.parallelism, p.replicas, `pools.${i}.parallelism`, p.weight, p.gpuHourUsd,
+      `pools.${i}.gpu`));
   } else {
     pools = [makePool('default', 'mixed', s.gpu!, s.parallelism, s.replicas, 'parallelism')];
   }
@@ -245,13 +249,11 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
   const hashBlockTokens = traces.some((t) => t.format === 'mooncake') ? MOONCAKE_HASH_BLOCK_TOKENS : 0;
   if (engine.prefixCaching) {
     if (hashBlockTokens === 0) {
-      if (s.engine.prefixCaching === true) 
-notes.push('prefixCaching is on but the workload carries no prefix hashes (only mooncake traces do): no hits possible');
+      if (s.engine.prefixCaching === true) {
+        notes.push('prefixCaching is on but the workload carries no prefix hashes (only mooncake traces do): no hits possible');
+      }
     } else if (hashBlockTokens % engine.blockSize !== 0) {
-      throw new UserError(`engine.blockSize ${engine.blockSize} does not divide the trace's ${hashBlockTokens}-token hash blocks`, {
-        where: 'engine.blockSize',
-        fix: 'use a power of two up to 512, e.g. 16 (vLLM default)',
-      });
+      throw UserError.of([messages.blockSizeVsHashBlocks(engine.blockSize, hashBlockTokens)]);
     }
   }
   const tenants: TenantSpec[] = (s.tenants ?? []).map((t) => {
@@ -274,12 +276,14 @@ notes.push('prefixCaching is on but the workload carries no prefix hashes (only 
   const makeWorkloads = () =>
     tenantCfgs.map((t, i) => {
       const cfg = { arrivals: t.arrivals, lengths: t.lengths, trace: t.trace, requests: t.requests, durationSec: t.durationSec, warmupRequests: t.warmupRequests } as WorkloadConfig;
+      const keyPrefix = s.tenants ? `tenants.${i}` : 'workload';
       const w = buildWorkload(cfg, {
-        seed: s.seed, resolvePath: env.resolvePath, openLines: env.openLines,
-        keyPrefix: s.tenants ? `tenants.${i}` : 'workload',
+        seed: s.seed, ...fileAccessNamingKeys(env, keyPrefix, cfg),
+        keyPrefix,
         streamPrefix: s.tenants ? `tenant.${t.name}.` : '',
       });
-      const workload = w as FleetWorkload;
+      // A bad row met while simulating names the trace's key (the file:line comes from the reader).
+      const workload = t.trace ? withTraceKey(w as FleetWorkload, `${keyPrefix}.trace`) : w as FleetWorkload;
       if (s.tenants && workload.kind === 'open') {
         const src = workload.source;
         const pr = t.priority;
@@ -288,7 +292,7 @@ notes.push('prefixCaching is on but the workload carries no prefix hashes (only 
         const mine = t.trace?.tenantColumn !== undefined
           ? () => { for (let r = src.next(); r; r = src.next()) if (r.tag === t.name) return r; return null; }
           : () => src.next();
-        return { tenant: i, workload: { kind: 'open' as const, source: { next: () => tagged(mine(), i, pr) } } };
+        return { tenant: i, workload: { ...workload, source: { next: () => tagged(mine(), i, pr) } } };
       }
       if (s.tenants && workload.kind === 'closed') {
         const lengths = workload.lengths;
@@ -316,9 +320,11 @@ notes.push('prefixCaching is on but the workload carries no prefix hashes (only 
       schedule: s.failures.schedule.map((f, i) => {
         const pool = f.pool === undefined ? 0 : pools.findIndex((p) => p.name === f.pool);
         if (pool < 0) {
-          throw new UserError(`failure pool "${f.pool}" does not exist`, {
-            where: `failures.schedule.${i}.pool`, fix: `use one of: ${pools.map((p) => p.name).join(', ')}`,
-          });
+          throw UserError.of([messages.noSuchPool(`failures.schedule.${i}.pool`, f.pool!, pools.map((p) => p.name))]);
+        }
+        const most = mostReplicas(s, pools[pool]);
+        if (f.replica >= most) {
+          throw UserError.of([messages.noSuchReplica(`failures.schedule.${i}.replica`, f.replica, pools[pool].name, most)]);
         }
         return { atSec: f.atSec, pool, replica: f.replica, downSec: f.downSec };
       }),
@@ -360,6 +366,62 @@ notes.push('prefixCaching is on but the workload carries no prefix hashes (only 
     scenario: s, model, precision, engine, engineInfo, pools, tenants, hashBlockTokens, notes, makeWorkloads, fleetInput,
     gpu: p0.gpu, capacity: p0.capacity, perf: p0.perf, gpusPerReplica: p0.gpusPerReplica,
   };
+}
+
+/**
+ * The environment's file access, with problems opening a file named by the scenario key that gave the path
+ * (`workload.trace.path`) and the path as written there, not the resolved absolute path.
+ */
+function fileAccessNamingKeys(env: ResolveEnv, prefix: string, cfg: WorkloadConfig): Pick<ResolveEnv, 'resolvePath' | 'openLines'> {
+  const keys: [string, string | undefined][] = [
+    [`${prefix}.trace.path`, cfg.trace?.path],
+    [`${prefix}.lengths.input.path`, cfg.lengths?.input.kind === 'file' ? cfg.lengths.input.path : undefined],
+    [`${prefix}.lengths.output.path`, cfg.lengths?.output.kind === 'file' ? cfg.lengths.output.path : undefined],
+  ];
+  const asWritten = new Map<string, string>();
+  return {
+    resolvePath: (p) => {
+      const abs = env.resolvePath(p);
+      asWritten.set(abs, p);
+      return abs;
+    },
+    openLines: (abs) => {
+      try {
+        return env.openLines(abs);
+      } catch (e) {
+        const raw = asWritten.get(abs);
+        const key = keys.find(([, v]) => v !== undefined && v === raw)?.[0];
+        if (e instanceof UserError && raw !== undefined && key !== undefined) {
+          for (const p of e.problems) {
+            if (p.code !== 'cannot-open') continue;
+            p.path = key;
+            delete p.file;
+            delete p.line;
+            p.message = p.message.replace(`'${abs}'`, `'${raw}'`);
+          }
+        }
+        throw e;
+      }
+    },
+  };
+}
+
+/** `w` with problems raised while reading its trace given the trace's key path (when they have none). */
+function withTraceKey(w: FleetWorkload, key: string): FleetWorkload {
+  if (w.kind !== 'open') return w;
+  const src = w.source;
+  return { ...w, source: { next: () => atPath(key, () => src.next()) } };
+}
+
+/** The most replicas a pool can ever have under the scenario's provisioning. */
+function mostReplicas(s: Scenario, p: ResolvedPool): number {
+  const prov = s.fleet.provisioning;
+  switch (prov.kind) {
+    case 'static': return p.replicas;
+    case 'reactive': return Math.max(prov.maxReplicas, prov.initialReplicas ?? 0);
+    case 'scheduled': return Math.max(...prov.schedule.map((e) => e.replicas));
+    case 'serverless': return prov.maxReplicas;
+  }
 }
 
 function tagged<T extends { tenant?: number; priority?: number } | null>(r: T, tenant: number, priority: number): T {

@@ -7,6 +7,7 @@ export { OverheadsSchema } from '../engine/overheads-file.ts';
 import { WorkloadSchema } from '../workload/schema.ts';
 import { SloSchema } from './slo-schema.ts';
 export { SloSchema } from './slo-schema.ts';
+import { MAX_REPLICAS } from './limits.ts';
 import { QUEUE_POLICIES } from '../engine/wait-queue.ts';
 import {
   DisaggregationSchema, FailuresSchema, FleetSchema, PoolSchema, RouterSchema, TenantSchema,
@@ -73,7 +74,7 @@ export const ScenarioSchema = z.strictObject({
   gpu: z.string().min(1).optional().describe('Id of a file in profiles/gpus/ (required unless pools give theirs)'),
   precision: PrecisionSchema.prefault({}),
   parallelism: ParallelismSchema.prefault({}),
-  replicas: positiveInt.default(1).describe('Identical model replicas in the fleet'),
+  replicas: positiveInt.max(MAX_REPLICAS).default(1).describe('Identical model replicas in the fleet'),
   engine: EngineSchema.prefault({}),
   perfModel: z.enum(['roofline', 'table']).default('roofline').describe('Step-time model: roofline (calibrated efficiencies) or table (measured per-op timings)'),
   tableFallback: z.enum(['error', 'roofline']).default('error').describe('perfModel table: a step outside the measured table is an error, or uses the roofline'),
@@ -101,6 +102,15 @@ export const ScenarioSchema = z.strictObject({
   }
   if (s.pools && s.disaggregation) {
     ctx.addIssue({ code: 'custom', path: ['disaggregation'], message: 'pools and disaggregation cannot be combined: disaggregation defines its own prefill and decode pools' });
+  }
+  if (s.pools) {
+    const seen = new Set<string>();
+    s.pools.forEach((p, i) => {
+      if (seen.has(p.name)) {
+        ctx.addIssue({ code: 'custom', path: ['pools', i, 'name'], message: `duplicate pool name "${p.name}"`, params: { fix: 'give every pool its own name' } });
+      }
+      seen.add(p.name);
+    });
   }
   if (s.tenants) {
     const seen = new Set<string>();

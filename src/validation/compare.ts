@@ -4,6 +4,7 @@
 import type { RunReport } from '../report/result.ts';
 import { METRIC_FAMILIES, metricFamily } from './types.ts';
 import type { CaseResult, Comparison, Measured, MetricFamily, MetricId } from './types.ts';
+import { median } from '../metrics/median.ts';
 
 /** The simulator's value of a metric, from the run report. */
 export function predictedValue(r: RunReport, m: MetricId): number {
@@ -41,13 +42,8 @@ export function compare(measured: readonly Measured[], predict: (m: MetricId) =>
   });
 }
 
-/** Median of a list (mean of the two middle values for an even count); NaN when empty. */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
+/** Median of a list (mean of the two middle values for an even count); NaN when empty: the project's one median. */
+export { median };
 
 export interface ErrorSummary {
   /** Comparisons counted. */

@@ -34,6 +34,11 @@ export function formatTraceStats(s: TraceStats, title?: string): string {
       `CV ${sig(s.burstiness.cv)}  peak/mean rate: 1 s ${sig(s.burstiness.peakToMeanRate1s)}×  60 s ${sig(s.burstiness.peakToMeanRate60s)}×`,
     ],
   ];
+  if (s.rows > 0 && Number.isNaN(s.spanSec)) {
+    // A length file: no arrival times, so no span, rate or burstiness.
+    rows.splice(1, 3, ['arrivals', 'none (a length file: input and output lengths only)']);
+    rows.pop();
+  }
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
   const body = rows.map(([k, v]) => k.padEnd(width) + v).join('\n');
   return title ? `${title}\n${body}` : body;

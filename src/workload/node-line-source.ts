@@ -46,7 +46,7 @@ export function openLineSource(filePath: string, opts: OpenLineSourceOptions = {
     const why =
       code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a file' : code === 'EACCES' ? 'permission denied' : `cannot open (${code ?? String(e)})`;
     throw new UserError(`${why}: '${filePath}' (resolved to ${abs})`, {
-      where: filePath,
+      where: filePath, code: 'cannot-open',
       fix: 'check the path; relative paths are resolved against the scenario file\'s folder',
     });
   }

@@ -14,6 +14,7 @@
 import { z } from 'zod';
 import { solveLognormal } from './lengths/lognormal.ts';
 import { TRACE_FORMATS } from './traces/open-trace.ts';
+import { MAX_CONCURRENT_REQUESTS, MAX_REQUESTS } from '../scenario/limits.ts';
 
 const rate = z
   .number({ error: 'ratePerSec must be a number of requests per second' })
@@ -121,7 +122,7 @@ export interface WorkloadProblem {
 
 /** The shape {@link workloadProblems} needs (satisfied by both the input and the parsed config). */
 interface WorkloadShape {
-  arrivals: { kind: string };
+  arrivals: { kind: string; ratePerSec?: number; concurrency?: number };
   lengths?: unknown;
   trace?: unknown;
   requests?: number;
@@ -173,6 +174,19 @@ export function workloadProblems(w: WorkloadShape): WorkloadProblem[] {
         fix: 'set workload.requests (e.g. 5000) and/or workload.durationSec (e.g. 600); arrivals stop at whichever comes first',
       });
     }
+  }
+  // Bounds: beyond them a run would hang or exhaust memory (src/scenario/limits.ts).
+  if (w.requests !== undefined && w.requests > MAX_REQUESTS) {
+    out.push({ path: ['requests'], message: `${w.requests} requests is more than servesim simulates (at most ${MAX_REQUESTS})`, fix: `use at most ${MAX_REQUESTS} requests and scale the result` });
+  } else if (kind === 'burst' && w.requests !== undefined && w.requests > MAX_CONCURRENT_REQUESTS) {
+    out.push({ path: ['requests'], message: `a burst of ${w.requests} requests all waiting at t = 0 is more than servesim holds (at most ${MAX_CONCURRENT_REQUESTS})`, fix: `use at most ${MAX_CONCURRENT_REQUESTS} requests, or spread them with poisson arrivals` });
+  }
+  if (kind === 'closed-loop' && (w.arrivals.concurrency ?? 0) > MAX_CONCURRENT_REQUESTS) {
+    out.push({ path: ['arrivals', 'concurrency'], message: `${w.arrivals.concurrency} concurrent users is more than servesim holds (at most ${MAX_CONCURRENT_REQUESTS})`, fix: `use at most ${MAX_CONCURRENT_REQUESTS} users` });
+  }
+  const rate = w.arrivals.ratePerSec;
+  if (w.requests === undefined && w.durationSec !== undefined && rate !== undefined && rate * w.durationSec > MAX_REQUESTS) {
+    out.push({ path: ['durationSec'], message: `ratePerSec × durationSec = ${rate * w.durationSec} requests is more than servesim simulates (at most ${MAX_REQUESTS})`, fix: 'shorten durationSec or lower ratePerSec, or cap the run with requests' });
   }
   return out;
 }

@@ -136,3 +136,21 @@ export function traceStats(source: RequestSource): TraceStats {
     },
   };
 }
+
+/**
+ * Statistics of a length file (no arrival times): the length percentiles; span, rate, inter-arrival and
+ * burstiness are NaN.
+ */
+export function lengthPairStats(input: Int32Array, output: Int32Array): TraceStats {
+  const a = new IntBuffer();
+  const b = new IntBuffer();
+  for (let i = 0; i < input.length; i++) {
+    a.push(input[i]);
+    b.push(output[i]);
+  }
+  return {
+    rows: input.length, spanSec: NaN, ratePerSec: NaN, interArrival: { meanSec: NaN, cv: NaN },
+    inputTokens: a.summary(), outputTokens: b.summary(),
+    burstiness: { cv: NaN, peakToMeanRate1s: NaN, peakToMeanRate60s: NaN },
+  };
+}

@@ -2,7 +2,7 @@
  * Small parameter checks shared by the workload factories. Each throws a {@link UserError} whose `where` is
  * the config key path of the offending value, so direct (non-zod) callers get the same quality of message.
  */
-import { UserError } from '../errors/user-error.ts';
+import { messages } from '../errors/messages.ts';
 
 /**
  * Requires a finite number > 0.
@@ -12,7 +12,7 @@ import { UserError } from '../errors/user-error.ts';
  */
 export function requirePositive(value: number, where: string, meaning: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new UserError(`must be a finite number > 0, got ${String(value)}`, { where, fix: `give ${meaning}` });
+    throw messages.notPositive(where, value, meaning);
   }
   return value;
 }
@@ -25,7 +25,7 @@ export function requirePositive(value: number, where: string, meaning: string): 
  */
 export function requireNonNegative(value: number, where: string, meaning: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new UserError(`must be a finite number ≥ 0, got ${String(value)}`, { where, fix: `give ${meaning}` });
+    throw messages.negative(where, value, meaning);
   }
   return value;
 }
@@ -38,7 +38,7 @@ export function requireNonNegative(value: number, where: string, meaning: string
  */
 export function requirePositiveInt(value: number, where: string, meaning: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new UserError(`must be a whole number ≥ 1, got ${String(value)}`, { where, fix: `give ${meaning}` });
+    throw messages.notPositiveInt(where, value, meaning);
   }
   return value;
 }

@@ -86,7 +86,7 @@ describe('bad input: one paragraph, key path or file:line, exit 2, no stack trac
   const cases: [string, string, RegExp][] = [
     ['unknown model', small().replace('llama-3.1-8b', 'llama-9'), /llama-9[\s\S]*llama-3\.1-8b/],
     ['unknown GPU', small().replace('h100-sxm', 'h900'), /h900[\s\S]*h100-sxm/],
-    ['unknown key', small('enigne: { maxNumSeqs: 4 }'), /line 9, enigne: unknown key "enigne"/],
+    ['unknown key', small('enigne: { maxNumSeqs: 4 }'), /scenario\.yaml:9: enigne: unknown key "enigne"\. Fix: did you mean "engine"\?/],
     ['negative rate', small().replace('ratePerSec: 4', 'ratePerSec: -1'), /workload\.arrivals\.ratePerSec/],
     ['zero output length', small().replace('value: 50 }', 'value: 0 }'), /workload\.lengths\.output\.value/],
     ['model that does not fit', small().replace('llama-3.1-8b', 'llama-3.1-70b').replace('h100-sxm', 'l40s'), /GiB/],

@@ -3,38 +3,37 @@
  * runs, so `servesim --version` or `profiles list` never load the simulator.
  */
 import { UserError } from '../../errors/user-error.ts';
-import { nodeResolveEnv, readScenarioFile } from '../node-env.ts';
+import { messages } from '../../errors/messages.ts';
+import { nodeResolveEnv, readScenarioSource } from '../node-env.ts';
+import { prepareOutDir, withLocations } from '../errors.ts';
 import { resolveScenario } from '../../scenario/resolve.ts';
 import { runScenario } from '../../scenario/run.ts';
 import { formatReportTable } from '../../report/format-table.ts';
-import { columnsToCsv } from '../../report/csv.ts';
+import { columnsToCsv, fleetCsv, requestsCsv } from '../../report/csv.ts';
 import { stableJson } from '../../report/json.ts';
 import { findCapacity } from '../../plan/capacity.ts';
 import { writeOutputsAtomically } from '../write-outputs.ts';
 import type { Io } from '../io.ts';
 
 export function runCommand(io: Io, file: string, opts: { json?: boolean; out?: string; set: string[] }): number {
-  const scenario = readScenarioFile(file, opts.set);
-  const resolved = resolveScenario(scenario, nodeResolveEnv(file));
-  const { report, result } = runScenario(resolved, { recordSteps: !!opts.out, perRequestDetail: !!opts.out });
+  if (opts.out) prepareOutDir(opts.out); // before simulating: a bad --out must not cost the whole run
+  const { scenario, locate } = readScenarioSource(file, opts.set);
+  // Problems found from here on get the file:line of the key that caused them (or its --set argument).
+  const { resolved, report, result } = withLocations(locate, () => {
+    const resolved = resolveScenario(scenario, nodeResolveEnv(file));
+    return { resolved, ...runScenario(resolved, { recordSteps: !!opts.out, perRequestDetail: !!opts.out }) };
+  });
   if (opts.out) {
     const d = result.metrics.detail!;
     const st = result.steps!;
     writeOutputsAtomically(opts.out, {
-      'requests.csv': () => columnsToCsv({
-        id: d.id, replica: d.replica, arrivalSec: d.arrivalSec, firstScheduledSec: d.firstScheduledSec,
-        firstTokenSec: d.firstTokenSec, completionSec: d.completionSec, inputTokens: d.inputTokens,
-        outputTokens: d.outputTokens, prefixHitTokens: d.prefixHitTokens, preemptions: d.preemptions,
-      }),
+      'requests.csv': () => requestsCsv(d),
       'steps.csv': () => columnsToCsv({
         replica: st.replica, startSec: st.startSec, durationSec: st.durationSec, prefillTokens: st.prefillTokens,
         prefillSeqs: st.prefillSeqs, decodeSeqs: st.decodeSeqs, decodeContextTokens: st.decodeContextTokens,
         running: st.running, waiting: st.waiting, kvUtilization: st.kvUtilization, flops: st.flops, bytes: st.bytes,
       }),
-      'fleet.csv': () => columnsToCsv({
-        tSec: result.timeline.tSec, pool: result.timeline.pool, starting: result.timeline.starting,
-        ready: result.timeline.readyCount, draining: result.timeline.draining, failed: result.timeline.failed,
-      }),
+      'fleet.csv': () => fleetCsv(result.timeline, resolved.pools.map((p) => p.name)),
       'report.json': () => stableJson(report),
     });
   }
@@ -43,14 +42,9 @@ export function runCommand(io: Io, file: string, opts: { json?: boolean; out?: s
 }
 
 export function checkCommand(io: Io, file: string, opts: { json?: boolean; set: string[] }): number {
-  const scenario = readScenarioFile(file, opts.set);
-  if (!scenario.slo) {
-    throw new UserError('the scenario has no slo block, so there is nothing to check', {
-      where: `${file}: slo`,
-      fix: 'add e.g. slo: { ttftMs: { p99: 2000 }, tpotMs: { p99: 100 } }',
-    });
-  }
-  const { report } = runScenario(resolveScenario(scenario, nodeResolveEnv(file)));
+  const { scenario, locate } = readScenarioSource(file, opts.set);
+  if (!scenario.slo) throw UserError.of([messages.noSloBlock(file)]);
+  const { report } = withLocations(locate, () => runScenario(resolveScenario(scenario, nodeResolveEnv(file))));
   if (opts.json) io.out(stableJson(report));
   const s = report.slo;
   if (s.met) {
@@ -59,7 +53,11 @@ export function checkCommand(io: Io, file: string, opts: { json?: boolean; set: 
   }
   if (!opts.json) {
     io.out(`FAIL ${report.scenario}: ${s.violations.length} of ${s.checked} objectives missed\n`);
-    for (const v of s.violations) io.out(`  ${v.key}: ${v.actualMs === null ? 'no samples' : v.actualMs} ms > limit ${v.limitMs} ms\n`);
+    for (const v of s.violations) {
+      io.out(v.actualMs === null
+        ? `  ${v.key}: no samples (no request completed to measure it), limit ${v.limitMs} ms\n`
+        : `  ${v.key}: ${v.actualMs} ms > limit ${v.limitMs} ms\n`);
+    }
   }
   return 1;
 }
@@ -67,7 +65,8 @@ export function checkCommand(io: Io, file: string, opts: { json?: boolean; set: 
 export function capacityCommand(io: Io, file: string,
   opts: { maxReplicas: number; nPlusOne?: boolean; gpusPerNode: number; json?: boolean; set: string[] }): number {
   const { maxReplicas, gpusPerNode } = opts;
-  const res = findCapacity(readScenarioFile(file, opts.set), nodeResolveEnv(file), { maxReplicas, nPlusOne: !!opts.nPlusOne, gpusPerNode });
+  const { scenario, locate } = readScenarioSource(file, opts.set);
+  const res = withLocations(locate, () => findCapacity(scenario, nodeResolveEnv(file), { maxReplicas, nPlusOne: !!opts.nPlusOne, gpusPerNode }));
   if (opts.json) {
     io.out(stableJson(res));
     return 0;

@@ -1,4 +1,5 @@
 import { UserError } from '../../errors/user-error.ts';
+import { messages } from '../../errors/messages.ts';
 import { isBlank, parseCsvHeader, splitCsvLine } from '../csv.ts';
 import type { Rng } from '../rng.ts';
 import type { LengthSampler, LineSource } from '../types.ts';
@@ -25,18 +26,12 @@ export function readLengthColumn(lines: LineSource, column: string): Int32Array 
   let header = lines.nextLine();
   while (header !== null && isBlank(header)) header = lines.nextLine();
   if (header === null) {
-    throw new UserError('the length file is empty', {
-      where: `${lines.name}:1`,
-      fix: `give a CSV file with a header row naming the column '${column}' and one token count per row`,
-    });
+    throw messages.lengthFileEmpty(`${lines.name}:1`, column);
   }
   const names = parseCsvHeader(header.replace(/^\uFEFF/, ''));
   const col = names.indexOf(column);
   if (col < 0) {
-    throw new UserError(`the length file has no column '${column}' (it has: ${names.join(', ')})`, {
-      where: `${lines.name}:${lines.lineNo}`,
-      fix: `set column to one of: ${names.join(', ')}`,
-    });
+    throw messages.lengthFileNoColumn(`${lines.name}:${lines.lineNo}`, column, names);
   }
   let values = new Int32Array(1024);
   let n = 0;
@@ -45,18 +40,12 @@ export function readLengthColumn(lines: LineSource, column: string): Int32Array 
     const where = `${lines.name}:${lines.lineNo}`;
     const fields = splitCsvLine(line);
     if (fields.length !== names.length) {
-      throw new UserError(`expected ${names.length} comma-separated fields like the header, found ${fields.length}`, {
-        where,
-        fix: 'make every row have one value per header column',
-      });
+      throw messages.fieldCount(where, names.length, fields.length, 'make every row have one value per header column');
     }
     const raw = fields[col].trim();
     const v = raw === '' ? NaN : Number(raw);
     if (!Number.isInteger(v) || v < 1 || v > 0x7fffffff) {
-      throw new UserError(`${column} must be a whole number of tokens ≥ 1, got '${raw}'`, {
-        where,
-        fix: 'fix or remove this row: every request needs at least one token',
-      });
+      throw messages.lengthNotWhole(where, column, raw);
     }
     if (n === values.length) {
       const grown = new Int32Array(values.length * 2);
@@ -66,10 +55,7 @@ export function readLengthColumn(lines: LineSource, column: string): Int32Array 
     values[n++] = v;
   }
   if (n === 0) {
-    throw new UserError('the length file has a header but no rows', {
-      where: `${lines.name}:${lines.lineNo}`,
-      fix: 'add at least one row of token counts',
-    });
+    throw messages.lengthFileNoRows(`${lines.name}:${lines.lineNo}`);
   }
   return values.slice(0, n);
 }

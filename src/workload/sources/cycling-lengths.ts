@@ -1,4 +1,4 @@
-import { UserError } from '../../errors/user-error.ts';
+import { messages } from '../../errors/messages.ts';
 import { closeIfClosable } from '../close.ts';
 import type { Lengths, RequestSource } from '../types.ts';
 
@@ -20,7 +20,7 @@ export function cyclingTraceLengths(open: () => RequestSource): () => Lengths {
       closeIfClosable(src);
       src = open();
       r = src.next();
-      if (r === null) throw new UserError('the trace has no requests', { fix: 'give a trace with at least one request' });
+      if (r === null) throw messages.traceWithoutRequests();
     }
     return r;
   };

@@ -12,7 +12,7 @@
  * Day rollover is handled by taking day numbers from `Date.UTC` of the date part (the traces carry no zone;
  * only differences matter).
  */
-import { UserError } from '../../errors/user-error.ts';
+import { messages } from '../../errors/messages.ts';
 import { splitCsvLine } from '../csv.ts';
 import type { LineSource } from '../types.ts';
 import { createTraceSource, parseDigits, parseTokenCount, type TraceOptions, type TraceRow, type TraceRowParser, type TraceSource } from './trace-source.ts';
@@ -134,17 +134,7 @@ export function azureRowParser(): TraceRowParser {
       const ok = names.length === HEADER.length && names.every((n, i) => n.toLowerCase() === HEADER[i].toLowerCase());
       if (ok) return true;
       const looksLikeData = parseAzureTimestamp(names[0] ?? '') !== null;
-      throw new UserError(
-        looksLikeData
-          ? `the Azure trace has no header row (expected '${expected}' first)`
-          : `wrong header for an Azure trace: expected '${expected}', found '${line.trim()}'`,
-        {
-          where,
-          fix: looksLikeData
-            ? `add the line '${expected}' at the top of the file`
-            : `check the file is an Azure LLM trace, or set trace.format to mooncake or splitwise for other traces`,
-        },
-      );
+      throw messages.azureHeader(where, expected, line.trim(), looksLikeData);
     },
     parseRow(line, where) {
       // Fast path: locate the two commas and parse in place, without splitting or slicing.
@@ -174,16 +164,10 @@ export function azureRowParser(): TraceRowParser {
   function slowRow(line: string, where: string): TraceRow {
     const f = splitCsvLine(line);
     if (f.length !== 3) {
-      throw new UserError(`expected 3 comma-separated fields (${expected}), found ${f.length}`, {
-        where,
-        fix: 'make every row hold a timestamp, the context tokens and the generated tokens',
-      });
+      throw messages.fieldCount(where, 3, f.length, 'make every row hold a timestamp, the context tokens and the generated tokens', `comma-separated fields (${expected})`);
     }
     if (parseAzureTimestamp(f[0].trim(), ts) === null) {
-      throw new UserError(`TIMESTAMP is not a date-time like 2023-11-16 18:15:46.6805900: '${f[0]}'`, {
-        where,
-        fix: 'write timestamps as YYYY-MM-DD HH:MM:SS with up to 9 fractional digits',
-      });
+      throw messages.azureTimestamp(where, f[0]);
     }
     return fill(parseTokenCount(f[1], 'ContextTokens', where, false), parseTokenCount(f[2], 'GeneratedTokens', where, true));
   }

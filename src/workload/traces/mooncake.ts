@@ -10,17 +10,14 @@
  * `hash_ids` may be absent.
  */
 import { UserError } from '../../errors/user-error.ts';
+import { messages } from '../../errors/messages.ts';
 import type { LineSource } from '../types.ts';
 import { createTraceSource, parseTokenCount, type TraceOptions, type TraceRow, type TraceRowParser, type TraceSource } from './trace-source.ts';
 
 /** Tokens covered by one Mooncake hash id. */
 export const MOONCAKE_HASH_BLOCK_TOKENS = 512;
 
-const fieldError = (where: string, message: string): UserError =>
-  new UserError(message, {
-    where,
-    fix: 'each line must be a JSON object like {"timestamp": 0, "input_length": 100, "output_length": 10, "hash_ids": [0]}',
-  });
+const fieldError = (where: string, message: string): UserError => messages.mooncakeField(where, message);
 
 /**
  * The Mooncake row parser (exported for reuse; most callers want {@link readMooncakeTrace}).

@@ -10,7 +10,7 @@
  * names of the Splitwise simulator's own traces are accepted as aliases: `arrival_timestamp`,
  * `prompt_size`, `token_size`.
  */
-import { UserError } from '../../errors/user-error.ts';
+import { messages } from '../../errors/messages.ts';
 import { parseCsvHeader, splitCsvLine } from '../csv.ts';
 import type { LineSource } from '../types.ts';
 import { createTraceSource, parseTokenCount, type TraceOptions, type TraceRow, type TraceRowParser, type TraceSource } from './trace-source.ts';
@@ -45,17 +45,12 @@ export function splitwiseRowParser(tagColumn?: string): TraceRowParser {
       iOut = find(COLUMNS.output);
       const missing = [iTime < 0 ? 'arrived_at' : '', iIn < 0 ? 'num_prefill_tokens' : '', iOut < 0 ? 'num_decode_tokens' : ''].filter(Boolean);
       if (missing.length > 0) {
-        throw new UserError(`the Splitwise trace header lacks ${missing.join(', ')} (found: ${line.trim()})`, {
-          where,
-          fix: 'start the file with a header row naming arrived_at, num_prefill_tokens and num_decode_tokens (other columns are allowed)',
-        });
+        throw messages.splitwiseHeader(where, missing, line.trim());
       }
       if (tagColumn !== undefined) {
         iTag = names.indexOf(tagColumn);
         if (iTag < 0) {
-          throw new UserError(`the trace has no column "${tagColumn}" (found: ${line.trim()})`, {
-            where, fix: 'add the column to the header, or correct trace.tenantColumn',
-          });
+          throw messages.noTenantColumn(where, tagColumn, line.trim());
         }
       }
       width = names.length;
@@ -67,15 +62,12 @@ export function splitwiseRowParser(tagColumn?: string): TraceRowParser {
     parseRow(line, where) {
       const f = splitCsvLine(line);
       if (f.length !== width) {
-        throw new UserError(`expected ${width} comma-separated fields like the header, found ${f.length}`, {
-          where,
-          fix: 'make every row hold one value per header column',
-        });
+        throw messages.fieldCount(where, width, f.length, 'make every row hold one value per header column');
       }
       const raw = f[iTime].trim();
       const t = raw === '' ? NaN : Number(raw);
       if (!Number.isFinite(t)) {
-        throw new UserError(`${names[iTime]} is not a number of seconds: '${f[iTime]}'`, { where, fix: 'give arrival times in seconds, e.g. 12.5' });
+        throw messages.notSeconds(where, names[iTime], f[iTime]);
       }
       row.timeSec = t;
       row.inputTokens = parseTokenCount(f[iIn], names[iIn], where, false);

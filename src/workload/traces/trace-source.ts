@@ -3,7 +3,7 @@
  * t = 0, time scaling, the sorted-order check, id assignment and the empty-trace check. A format supplies
  * a {@link TraceRowParser} that turns one line into a {@link TraceRow}.
  */
-import { UserError } from '../../errors/user-error.ts';
+import { messages } from '../../errors/messages.ts';
 import { closeIfClosable, type Closable } from '../close.ts';
 import { isBlank } from '../csv.ts';
 import type { LineSource, Request, RequestSource } from '../types.ts';
@@ -90,10 +90,7 @@ export function createTraceSource(lines: LineSource, parser: TraceRowParser, opt
   const toRequest = (line: string): Request => {
     const row = parser.parseRow(line, where());
     if (row.timeSec < prevTime) {
-      throw new UserError(
-        `unsorted timestamps: ${parser.describeTime(line)} (line ${lines.lineNo}) is earlier than ${parser.describeTime(prevText)} (line ${prevLineNo})`,
-        { where: where(), fix: 'sort the trace by timestamp (e.g. `sort` the rows, keeping the header first)' },
-      );
+      throw messages.traceUnsorted(where(), parser.describeTime(line), lines.lineNo, parser.describeTime(prevText), prevLineNo);
     }
     prevTime = row.timeSec;
     prevText = line;
@@ -121,19 +118,13 @@ export function createTraceSource(lines: LineSource, parser: TraceRowParser, opt
     }
   }
   if (firstLine === null) {
-    throw new UserError(`the ${parser.format} trace is empty`, {
-      where: `${lines.name}:${Math.max(1, lines.lineNo)}`,
-      fix: 'give a trace file with at least one request',
-    });
+    throw messages.traceEmpty(parser.format, `${lines.name}:${Math.max(1, lines.lineNo)}`);
   }
   if (!parser.header(firstLine, where())) pending = firstLine;
   const headerLine = lines.lineNo;
   const firstData = readDataLine();
   if (firstData === null) {
-    throw new UserError(`the ${parser.format} trace has a header but no requests`, {
-      where: `${lines.name}:${headerLine}`,
-      fix: 'give a trace file with at least one request row',
-    });
+    throw messages.traceNoRows(parser.format, `${lines.name}:${headerLine}`);
   }
   let first: Request | null = toRequest(firstData);
   t0 = prevTime;
@@ -178,19 +169,16 @@ export function parseTokenCount(raw: string, column: string, where: string, isOu
   const s = raw.trim();
   const v = s === '' ? NaN : Number(s);
   if (Number.isNaN(v) || !Number.isFinite(v)) {
-    throw new UserError(`${column} is not a number: '${raw}'`, { where, fix: `give ${column} as a whole number of tokens` });
+    throw messages.tokenNotNumber(column, raw, where);
   }
   if (v === 0 && isOutput) {
-    throw new UserError(`${column} is 0: every request must generate at least 1 output token`, {
-      where,
-      fix: 'remove this row from the trace, or set its output length to 1',
-    });
+    throw messages.outputTokensZero(column, where);
   }
   if (v <= 0) {
-    throw new UserError(`${column} must be ≥ 1 token, got ${s}`, { where, fix: 'remove or correct this row' });
+    throw messages.tokensBelowOne(column, s, where);
   }
   if (!Number.isInteger(v) || v > 0x7fffffff) {
-    throw new UserError(`${column} must be a whole number of tokens, got ${s}`, { where, fix: 'remove or correct this row' });
+    throw messages.tokensNotWhole(column, s, where);
   }
   return v;
 }
