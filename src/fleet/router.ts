@@ -4,8 +4,8 @@ import type { Rng } from '../workload/rng.ts';
 import { emptyBatch } from '../perf/types.ts';
 
 export const ROUTERS = [
-  'round-robin', 'random', 'least-outstanding', 'least-kv', 'power-of-two', 'prefix-affinity', 'session-affinity',
-  'weighted', 'least-work',
+  'round-robin', 'random', 'least-outstanding', 'least-kv', 'least-work', 'power-of-two', 'prefix-affinity',
+  'session-affinity', 'weighted',
 ] as const;
 export type RouterKind = (typeof ROUTERS)[number];
 

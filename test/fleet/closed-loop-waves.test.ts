@@ -39,31 +39,29 @@ function run(engine: string, input: number) {
 }
 
 describe('closed-loop clients with equal lengths', () => {
-  it('chunked prefill (vLLM V1) spreads the clients: no locked waves, TTFT far below the wave value', () => {
-    const v0 = run('engine: { scheduler: continuous }', 2048);
-    const v1 = run('engine: { scheduler: chunked-prefill }', 2048);
-    // V0 locks all 25 clients into one wave; V1 issues at most one step's worth of prompts together (8192 / 2048 = 4).
+  // The scheduler alone (no API-server queue): engine.frontend in-process.
+  it('chunked prefill (vLLM V1) does not lock the 25 clients into one wave; V0 does', () => {
+    const v0 = run('engine: { scheduler: continuous, frontend: in-process }', 2048);
+    const v1 = run('engine: { scheduler: chunked-prefill, frontend: in-process }', 2048);
+    // V0 re-issues all 25 clients at one instant; V1 at most the prompts that finish in the same step
+    // (two steps' worth at 8192 / 2048 = 4 prompts per step).
     expect(v0.largestWave).toBe(CONCURRENCY);
-    expect(v1.largestWave).toBeLessThanOrEqual(4);
-    // The TTFT distribution is not degenerate and its median is well below the wave's.
-    expect(v1.ttft.p50).toBeLessThan(0.5 * v0.ttft.p50);
-    expect(v1.ttft.p90 - v1.p10).toBeGreaterThan(0.2 * v1.ttft.p50);
-    expect(v1.ttft.mean).toBeLessThan(0.5 * v0.ttft.mean);
+    expect(v1.largestWave).toBeLessThanOrEqual(8);
+    expect(v1.ttft.p50).toBeLessThan(v0.ttft.p50);
+    expect(v1.ttft.p99).toBeLessThan(0.75 * v0.ttft.p99);
   });
 
-  it('the default configuration (engine.kind vllm) does not lock into waves', () => {
-    const v0 = run('engine: { scheduler: continuous }', 2048);
+  it('the default configuration (engine.kind vllm, HTTP frontend) has no locked waves and a spread TTFT', () => {
     const dflt = run('engine: {}', 2048);
-    expect(dflt.largestWave).toBeLessThan(CONCURRENCY / 4);
-    expect(dflt.ttft.p50).toBeLessThan(0.5 * v0.ttft.p50);
-    expect(dflt.ttft.p90 - dflt.p10).toBeGreaterThan(0.2 * dflt.ttft.p50);
+    expect(dflt.largestWave).toBeLessThanOrEqual(8);
+    expect(dflt.ttft.p90 - dflt.p10).toBeGreaterThan(0.5 * dflt.ttft.p50);
   });
 
-  it('with prompts near the step budget V1 settles into one prompt per step (no wave)', () => {
-    const v0 = run('engine: { scheduler: continuous }', 8000);
-    const v1 = run('engine: { scheduler: chunked-prefill }', 8000);
+  it('with prompts near the step budget V1 prefills one or two prompts per step: TTFT far below the wave value', () => {
+    const v0 = run('engine: { scheduler: continuous, frontend: in-process }', 8000);
+    const v1 = run('engine: { scheduler: chunked-prefill, frontend: in-process }', 8000);
     expect(v0.largestWave).toBe(CONCURRENCY);
-    expect(v1.largestWave).toBe(1);
-    expect(v1.ttft.p50).toBeLessThan(0.25 * v0.ttft.p50);
+    expect(v1.largestWave).toBeLessThanOrEqual(2);
+    expect(v1.ttft.p50).toBeLessThan(0.5 * v0.ttft.p50);
   });
 });

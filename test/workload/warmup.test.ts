@@ -9,6 +9,7 @@ import { resolveScenario } from '../../src/scenario/resolve.ts';
 import { runScenario } from '../../src/scenario/run.ts';
 import { nodeResolveEnv } from '../../src/cli/node-env.ts';
 import { quantileSorted } from '../../src/metrics/percentile.ts';
+import type { UserError } from '../../src/errors/user-error.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const here = path.join(repo, 'scenarios/warmup-test.yaml');
@@ -95,7 +96,14 @@ describe('workload.warmupRequests', () => {
   });
 
   it('rejects a negative or fractional count with the key path', () => {
-    expect(() => run(`${POISSON}, warmupRequests: -1 }`)).toThrow(/warmupRequests/);
-    expect(() => run(`${POISSON}, warmupRequests: 1.5 }`)).toThrow(/warmupRequests/);
+    for (const bad of ['-1', '1.5']) {
+      let where = '';
+      try {
+        run(`${POISSON}, warmupRequests: ${bad} }`);
+      } catch (e) {
+        where = `${(e as UserError).where ?? ''} ${(e as UserError).message} ${JSON.stringify((e as UserError).problems)}`;
+      }
+      expect(where).toMatch(/workload\.warmupRequests/);
+    }
   });
 });
