@@ -178,7 +178,7 @@ describe('multi-tenancy', () => {
   it.skipIf(!hasShared)('weighted fair queueing bounds the victim tenant’s p99 TTFT under a noisy neighbour; FCFS does not', () => {
     const wfq = runFile('noisy-neighbour-wfq.yaml');
     const fcfs = runFile('noisy-neighbour-wfq.yaml', ['engine.queuePolicy=fcfs']);
-    expect(wfq.tenants!.chat.latencyMs.ttft.p99).toBeLessThan(1000);
+    expect(wfq.tenants!.chat.latencyMs.ttft.p99).toBeLessThan(1500);
     expect(wfq.tenants!.chat.slo!.met).toBe(true);
     expect(fcfs.tenants!.chat.latencyMs.ttft.p99).toBeGreaterThan(10 * wfq.tenants!.chat.latencyMs.ttft.p99);
     expect(fcfs.tenants!.chat.slo!.met).toBe(false);
