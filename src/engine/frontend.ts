@@ -36,6 +36,11 @@ export class Frontend {
 
   constructor(readonly costs: FrontendCosts) {}
 
+  /** Seconds of queued work at `nowSec` in each lane (what a load balancer can estimate from what it sent). */
+  backlogSec(nowSec: number): { intake: number; stream: number } {
+    return { intake: Math.max(0, this.intakeFreeSec - nowSec), stream: Math.max(0, this.streamFreeSec - nowSec) };
+  }
+
   /** Time at which a request arriving at `nowSec` has been handled and tokenised and reaches the engine. */
   intake(req: Request, nowSec: number): number {
     const c = this.costs;

@@ -22,6 +22,8 @@ export interface LoadView {
   running(r: Replica): number;
   /** Mean output tokens of the requests completed so far across the fleet (0 before the first): what a gateway sees streamed. */
   meanOutputTokens(): number;
+  /** Seconds of queued API-server work (intake + streaming lanes) on the replica; 0 without a frontend. */
+  hostBacklogSec(r: Replica): number;
 }
 
 /** Picks one of `candidates` (ready replicas of the entry pools, never empty) for `req`. Returns an index. */
@@ -194,8 +196,10 @@ export class WeightedPoolRouter implements Router {
  * inference scheduler by a weighted sum of queue-depth and KV-cache scorers. Here the terms are seconds of
  * the replica's own step-time model:
  *
- *   work = P / prefillRate + ⌈P / maxBatchedTokens⌉ × step(running, KV) + meanOutput × step(running + 1, KV + prompt)
+ *   work = host + P / prefillRate + ⌈P / maxBatchedTokens⌉ × step(running, KV) + meanOutput × step(running + 1, KV + prompt)
  *
+ * - host = seconds of queued work in the replica's API server (`engine.frontend: http`: the intake and the
+ *   streaming lanes), which a gateway can estimate from the requests and tokens it has passed on;
  * - P = queued prompt tokens (in the API server, waiting, or partly prefilled) + this request's prompt;
  *   `prefillRate` = prompt tokens per second of a full-budget prefill step ({@link Replica.prefillTokensPerSec});
  * - `step(n, kv)` = the predicted time of a decode step of n sequences over kv cached tokens (KV utilisation ×
@@ -238,6 +242,8 @@ export class LeastWorkRouter implements Router {
       b.decodeContextTokens = kvTokens;
       sec += Math.max(1, Math.ceil(prompt / r.cfg.maxBatchedTokens)) * r.perf.predict(b);
     }
+    // The API server's queued work (intake, streaming) stands between the request and its first token.
+    sec += load.hostBacklogSec(r);
     const out = load.meanOutputTokens();
     if (out > 0) {
       // Its own decode: the expected output (the fleet's mean so far) × a step of the batch it would join.

@@ -132,16 +132,24 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
   /** Prompt tokens of requests routed to each replica and still in its API server (not yet in the engine's queue). */
   const intakeTokens: number[] = [];
   const snapRunning: number[] = [];
+  const snapHost: number[] = [];
+  const hostBacklog = (r: Replica): number => {
+    if (r.frontend === null) return 0;
+    const b = r.frontend.backlogSec(sim.now);
+    return b.intake + b.stream;
+  };
   const meanOutputTokens = (): number => (metrics.completed > 0 ? metrics.outputTokens / metrics.completed : 0);
   const load: LoadView = stale
     ? {
       outstanding: (r) => snapOutstanding[r.index] ?? 0, kvUtilization: (r) => snapKv[r.index] ?? 0,
       prefillTokens: (r) => snapPrefill[r.index] ?? 0, running: (r) => snapRunning[r.index] ?? 0, meanOutputTokens,
+      hostBacklogSec: (r) => snapHost[r.index] ?? 0,
     }
     : {
       outstanding: (r) => r.outstanding, kvUtilization: (r) => r.kvUtilization,
       prefillTokens: (r) => r.pendingPrefillTokens + (intakeTokens[r.index] ?? 0), running: (r) => r.running.length,
       meanOutputTokens,
+      hostBacklogSec: (r) => hostBacklog(r),
     };
 
   const wl = input.workloads;
@@ -283,6 +291,7 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
           snapKv[r.index] = r.kvUtilization;
           snapPrefill[r.index] = r.pendingPrefillTokens + (intakeTokens[r.index] ?? 0);
           snapRunning[r.index] = r.running.length;
+          snapHost[r.index] = hostBacklog(r);
         }
         if (activeWork()) sim.schedule(input.routerStalenessSec, EV_SNAPSHOT, 0);
         break;

@@ -44,7 +44,7 @@ describe('least-work score', () => {
     const req = { id: 0, arrivalSec: 0, inputTokens: 1000, outputTokens: 10 };
     const router = new LeastWorkRouter();
     const view = (pa: number, pb: number, ra: number, rb: number, meanOut = 0) => ({
-      outstanding: () => 0, kvUtilization: () => 0.1, meanOutputTokens: () => meanOut,
+      outstanding: () => 0, kvUtilization: () => 0.1, meanOutputTokens: () => meanOut, hostBacklogSec: () => 0,
       prefillTokens: (x: typeof a) => (x === a ? pa : pb), running: (x: typeof a) => (x === a ? ra : rb),
     });
     expect(router.pick([a, b], req, view(4000, 1000, 0, 0))).toBe(1);

@@ -19,6 +19,7 @@ const loadOf = (out: number[], kv: number[] = []): LoadView => ({
   prefillTokens: () => 0,
   running: () => 0,
   meanOutputTokens: () => 0,
+  hostBacklogSec: () => 0,
 });
 const router = (kind: RouterKind, poolWeights = [1]) => createRouter(kind, { rng: createRng(1, 'routing'), poolWeights });
 
