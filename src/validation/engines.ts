@@ -86,8 +86,9 @@ export function engineSettings(spec: CaseSpec, preset: EnginePresetConfig, gpu: 
   const notes: string[] = [];
   switch (spec.engine) {
     case 'vllm-v1-serve': {
-      notes.push(`vLLM V1 behind \`vllm serve\` (engine.kind vllm, frontend http): the engine's own defaults for ${gpu.id}${Object.keys(flagKeys(f)).length > 0 ? `, with the benchmark's flags ${JSON.stringify(flagKeys(f))}` : ''}`);
-      return { engine: { kind: 'vllm', frontend: 'http', ...flagKeys(f) }, ...(f.maxNumSeqs ? { maxNumSeqs: f.maxNumSeqs } : {}), notes };
+      const fe = spec.frontend ?? 'http';
+      notes.push(`vLLM V1 ${fe === 'http' ? 'behind `vllm serve`' : 'in process (offline script)'} (engine.kind vllm, frontend ${fe}): the engine's own defaults for ${gpu.id}${Object.keys(flagKeys(f)).length > 0 ? `, with the benchmark's flags ${JSON.stringify(flagKeys(f))}` : ''}`);
+      return { engine: { kind: 'vllm', frontend: fe, ...flagKeys(f) }, ...(f.maxNumSeqs ? { maxNumSeqs: f.maxNumSeqs } : {}), notes };
     }
     case 'vllm-v0-serve': {
       const maxModelLen = f.maxModelLen ?? model.maxContext;
@@ -96,10 +97,11 @@ export function engineSettings(spec: CaseSpec, preset: EnginePresetConfig, gpu: 
       const scheduler = long ? lc.scheduler : preset.scheduler;
       const maxBatchedTokens = f.maxBatchedTokens ?? (long ? lc.maxBatchedTokens : Math.max(maxModelLen, 2048));
       const maxNumSeqs = f.maxNumSeqs ?? preset.maxNumSeqs ?? 256;
-      notes.push(`vLLM V0 defaults: ${scheduler}, max_num_seqs ${maxNumSeqs}, max_num_batched_tokens ${maxBatchedTokens} (max_model_len ${maxModelLen}); synchronous engine loop, no prefix caching`);
+      const fe = spec.frontend ?? 'http';
+      notes.push(`vLLM V0 defaults (frontend ${fe}): ${scheduler}, max_num_seqs ${maxNumSeqs}, max_num_batched_tokens ${maxBatchedTokens} (max_model_len ${maxModelLen}); synchronous engine loop, no prefix caching`);
       return {
         engine: {
-          kind: 'vllm', frontend: 'http', scheduler, maxNumSeqs, maxBatchedTokens, maxModelLen, blockSize: preset.blockSize,
+          kind: 'vllm', frontend: fe, scheduler, maxNumSeqs, maxBatchedTokens, maxModelLen, blockSize: preset.blockSize,
           gpuMemoryUtilization: f.gpuMemoryUtilization ?? preset.gpuMemoryUtilization ?? 0.9,
           overlapScheduling: false, prefixCaching: false, watermark: 0.01,
         },

@@ -212,6 +212,7 @@ export function mapMeasuredPublic(
           ...(kvCache ? { kvCache } : {}),
           engine,
           engineLabel: yaml.engineLabel ?? (rec['framework'] ?? '').replace(/\s*\(.*$/, ''),
+          ...(yaml.frontend ? { frontend: yaml.frontend } : {}),
           flags: { ...(staticBatch !== undefined ? { staticBatch } : {}), ...(alias.maxModelLen ? { maxModelLen: alias.maxModelLen } : {}) },
           lengths, arrivals, requests, measured,
         };

@@ -66,6 +66,8 @@ export type CaseYaml = z.infer<typeof CaseYamlSchema>;
 export const MeasuredPublicRowSchema = z.strictObject({
   engine: z.enum(ENGINE_PRESETS).optional(),
   engineLabel: z.string().optional(),
+  /** How the benchmark drove the engine: through its HTTP server (default for serve presets) or in process. */
+  frontend: z.enum(['http', 'in-process']).optional(),
   kvCache: precision.optional(),
   /** KV-cache format when the row's precision is FP8 (TensorRT-LLM FP8 builds quantise the KV cache too). */
   kvCacheForFp8: precision.optional(),

@@ -90,6 +90,8 @@ export interface CaseSpec {
   /** Engine name + version as the source states it (e.g. "vLLM v0.11.0"). */
   engineLabel: string;
   flags: EngineFlags;
+  /** The benchmark drove the engine in process (an offline script) rather than through its HTTP server. */
+  frontend?: 'http' | 'in-process';
   lengths: LengthSpec;
   arrivals: ArrivalSpec;
   requests: number;
