@@ -13,37 +13,91 @@ export interface FrontendCosts {
  * detokenisation and streaming that vLLM's, SGLang's and trtllm-serve's frontends run on host CPU cores,
  * outside the GPU's step loop.
  *
- * Two lanes of CPU work, each a work-conserving FIFO queue on `cores` cores (fluid: a lane's backlog drains at
- * `cores` seconds of work per second; one job runs on one core):
- * - intake: a request's handling (requestSec + inputTokenSec × input tokens) starts when the intake backlog
- *   clears and ends one job-length later; only then does the engine see the request;
- * - streaming: the tokens of each engine step (outputTokenSec × tokens) join the streaming backlog when the
- *   step ends; clients receive them when the backlog including them has drained.
- * The lanes are separate because the server's event loop interleaves request handlers with the output
- * handler (neither waits for the other's whole backlog), and because part of the per-token work is the
- * benchmark client's own parsing in another process. At low load this adds the intake to TTFT and a per-step
- * delay to every token; when a lane saturates its backlog grows and shows up as TTFT (intake) or as
- * inter-token latency and lower client-side throughput (streaming), as in real servers.
+ * Two classes of CPU work share `cores` cores (fluid: work drains at `cores` CPU-seconds per second):
+ * - intake: a request's handling (requestSec + inputTokenSec × input tokens); the engine sees the request
+ *   when its intake is done;
+ * - streaming: the tokens of each engine step (outputTokenSec × tokens), appended when the step ends; clients
+ *   receive them when the streaming work queued up to and including them is done.
+ * Each class is FIFO; the two share the CPU equally while both have work (the server's event loop interleaves
+ * request handlers with its output handler), and a class alone gets all of it. A job's completion is computed
+ * when it arrives, from the backlogs known then (later arrivals of the other class are not foreseen). At low
+ * load this adds the intake to TTFT and a small per-step delay to every token; in a burst the intake storm
+ * slows streaming (inter-token gaps grow) and heavy streaming slows intake (TTFT grows), and client-side
+ * throughput is capped by the CPU, as in real servers.
  */
+/** Scratch for `drained` (the simulator is single-threaded). */
+const scratch = new Float64Array(2);
+
 export class Frontend {
-  /** When each lane's backlog known so far drains. */
-  private intakeFreeSec = 0;
-  private streamFreeSec = 0;
-  /** Latest intake completion (intakes complete in order). */
+  /** Work (CPU seconds) left in each class at `atSec`. */
+  private intakeLeft = 0;
+  private streamLeft = 0;
+  private atSec = 0;
+  /** Latest completion handed out per class (each class completes in order). */
   private lastIntakeSec = 0;
-  /** CPU seconds of work done (or queued) so far, both lanes. */
+  private lastStreamSec = 0;
+  /** CPU seconds of work done (or queued) so far, both classes. */
   workSec = 0;
 
   constructor(readonly costs: FrontendCosts) {}
+
+  /** Drains the backlogs up to `t` (never backwards). */
+  private advance(t: number): void {
+    if (!(t > this.atSec)) return;
+    this.drained(t);
+    this.atSec = t;
+    this.intakeLeft = scratch[0]!;
+    this.streamLeft = scratch[1]!;
+  }
+
+  /** The two backlogs as they will be at `t` ≥ atSec if nothing arrives, into `scratch` (no allocation). */
+  private drained(t: number): void {
+    let dt = t - this.atSec;
+    const c = this.costs.cores;
+    let a = this.intakeLeft;
+    let b = this.streamLeft;
+    if (dt > 0 && a > 0 && b > 0) {
+      const m = a < b ? a : b;
+      const shared = (2 * m) / c; // time for the smaller backlog to drain at half the CPU
+      if (shared >= dt) {
+        scratch[0] = a - (dt * c) / 2;
+        scratch[1] = b - (dt * c) / 2;
+        return;
+      }
+      a -= m;
+      b -= m;
+      dt -= shared;
+    }
+    scratch[0] = a > 0 ? Math.max(0, a - (dt > 0 ? dt : 0) * c) : 0;
+    scratch[1] = b > 0 ? Math.max(0, b - (dt > 0 ? dt : 0) * c) : 0;
+  }
+
+  /**
+   * Seconds of CPU work still queued at `nowSec` (both classes, per core): what a load balancer can estimate
+   * from what it sent. Does not change the state; allocates nothing.
+   */
+  backlogSec(nowSec: number): number {
+    this.drained(nowSec > this.atSec ? nowSec : this.atSec);
+    return (scratch[0]! + scratch[1]!) / this.costs.cores;
+  }
+
+  /** When a class with `own` work left (the new job included) finishes it, the other class having `other`. */
+  private finishAt(own: number, other: number): number {
+    const c = this.costs.cores;
+    return other >= own ? this.atSec + (2 * own) / c : this.atSec + (2 * other) / c + (own - other) / c;
+  }
 
   /** Time at which a request arriving at `nowSec` has been handled and tokenised and reaches the engine. */
   intake(req: Request, nowSec: number): number {
     const c = this.costs;
     const w = c.requestSec + c.inputTokenSec * req.inputTokens;
-    const start = this.intakeFreeSec > nowSec ? this.intakeFreeSec : nowSec;
-    this.intakeFreeSec = start + w / c.cores;
+    this.advance(nowSec);
+    this.intakeLeft += w;
     this.workSec += w;
-    let t = start + w;
+    // one request's handling runs on one core
+    let t = this.finishAt(this.intakeLeft, this.streamLeft);
+    const oneCore = (this.atSec > nowSec ? this.atSec : nowSec) + w;
+    if (t < oneCore) t = oneCore;
     if (t < this.lastIntakeSec) t = this.lastIntakeSec;
     this.lastIntakeSec = t;
     return t;
@@ -52,8 +106,14 @@ export class Frontend {
   /** Time at which `tokens` tokens produced by a step ending at `stepEndSec` reach their clients. */
   output(stepEndSec: number, tokens: number): number {
     const w = this.costs.outputTokenSec * tokens;
-    this.streamFreeSec = (this.streamFreeSec > stepEndSec ? this.streamFreeSec : stepEndSec) + w / this.costs.cores;
+    this.advance(stepEndSec);
+    this.streamLeft += w;
     this.workSec += w;
-    return this.streamFreeSec;
+    const start = stepEndSec > this.atSec ? stepEndSec : this.atSec;
+    let t = this.finishAt(this.streamLeft, this.intakeLeft);
+    if (t < start) t = start;
+    if (t < this.lastStreamSec) t = this.lastStreamSec;
+    this.lastStreamSec = t;
+    return t;
   }
 }

@@ -5,12 +5,12 @@
  */
 export const FITTED_HOST_COSTS = {
   "vllm": {
-    "frontendRequestSec": 0.02,
-    "frontendOutputTokenSec": 0.0004,
+    "frontendRequestSec": 0.015,
+    "frontendOutputTokenSec": 0.0002,
     "cases": 92
   },
   "sglang": {
-    "frontendRequestSec": 0.02,
+    "frontendRequestSec": 0.01,
     "frontendOutputTokenSec": 0.0002,
     "cases": 17
   },

@@ -27,6 +27,11 @@ export class Dispatcher {
   private readonly load: LoadView;
   private readonly snapOutstanding: number[] = [];
   private readonly snapKv: number[] = [];
+  private readonly snapPrefill: number[] = [];
+  private readonly snapRunning: number[] = [];
+  private readonly snapHost: number[] = [];
+  /** Prompt tokens of requests routed to each replica and still in its API server (not yet in the engine's queue). */
+  private readonly intakeTokens: number[] = [];
   /** When each request in an API server's intake entered it (by request id). */
   private readonly frontendEntered = new Map<number, number>();
   /**
@@ -46,11 +51,27 @@ export class Dispatcher {
     this.router = createRouter(input.router, { rng: createRng(input.seed, 'routing'), poolWeights: pools.map((p) => p.weight) });
     this.decodeRouter = createRouter('least-outstanding', { rng: createRng(input.seed, 'routing.decode'), poolWeights: [] });
     // Load signal for routers (live or periodically refreshed snapshot).
-    const snapOutstanding = this.snapOutstanding;
-    const snapKv = this.snapKv;
+    const { snapOutstanding, snapKv, snapPrefill, snapRunning, snapHost, intakeTokens } = this;
+    const metrics = f.metrics;
+    const meanOutputTokens = (): number => (metrics.completed > 0 ? metrics.outputTokens / metrics.completed : 0);
     this.load = input.routerStalenessSec > 0
-      ? { outstanding: (r) => snapOutstanding[r.index] ?? 0, kvUtilization: (r) => snapKv[r.index] ?? 0 }
-      : { outstanding: (r) => r.outstanding, kvUtilization: (r) => r.kvUtilization };
+      ? {
+        outstanding: (r) => snapOutstanding[r.index] ?? 0, kvUtilization: (r) => snapKv[r.index] ?? 0,
+        prefillTokens: (r) => snapPrefill[r.index] ?? 0, running: (r) => snapRunning[r.index] ?? 0, meanOutputTokens,
+        hostBacklogSec: (r) => snapHost[r.index] ?? 0,
+      }
+      : {
+        outstanding: (r) => r.outstanding, kvUtilization: (r) => r.kvUtilization,
+        prefillTokens: (r) => r.pendingPrefillTokens + (intakeTokens[r.index] ?? 0), running: (r) => r.running.length,
+        meanOutputTokens,
+        hostBacklogSec: (r) => this.hostBacklog(r),
+      };
+  }
+
+  /** Seconds of queued API-server work on a replica; 0 without a frontend. */
+  private hostBacklog(r: Replica): number {
+    if (r.frontend === null) return 0;
+    return r.frontend.backlogSec(this.f.sim.now);
   }
 
   /** With a stale load signal: schedules the first snapshot. */
@@ -63,6 +84,9 @@ export class Dispatcher {
     for (const r of this.f.replicas) {
       this.snapOutstanding[r.index] = r.outstanding;
       this.snapKv[r.index] = r.kvUtilization;
+      this.snapPrefill[r.index] = r.pendingPrefillTokens + (this.intakeTokens[r.index] ?? 0);
+      this.snapRunning[r.index] = r.running.length;
+      this.snapHost[r.index] = this.hostBacklog(r);
     }
     if (this.f.traffic.activeWork()) this.f.sim.schedule(this.f.input.routerStalenessSec, EV_SNAPSHOT, 0);
   }
@@ -108,6 +132,7 @@ export class Dispatcher {
       r.syncFrontend(now);
       const t = r.frontend.intake(req, now);
       r.intakeQueue.pushBack(req);
+      this.intakeTokens[r.index] = (this.intakeTokens[r.index] ?? 0) + req.inputTokens;
       this.frontendEntered.set(req.id, now);
       this.f.sim.scheduleAt(t, EV_FRONTEND_IN, r.index);
       return;
@@ -119,6 +144,7 @@ export class Dispatcher {
   onFrontendIn(target: number): void {
     const r = this.f.replicas[target];
     const req = r.intakeQueue.popFront()!;
+    this.intakeTokens[r.index] -= req.inputTokens;
     if (r.state === 'failed' || r.state === 'stopped') this.route(req);
     else this.enqueueAt(r, req);
   }

@@ -19,12 +19,17 @@ export class Traffic {
   /** Closed-loop requests scheduled (thinking users) but not issued yet. */
   private closedScheduled = 0;
   private readonly hasClosed: boolean;
+  /** Requests taken from each workload so far (the first `warmupRequests` of them are warm-up). */
+  private readonly taken: number[];
+  private readonly warmupOf: number[];
 
   constructor(private readonly f: FleetParts) {
     const wl = f.input.workloads;
     this.pendingArrival = wl.map(() => null);
     this.closedIssued = wl.map(() => 0);
     this.hasClosed = wl.some((w) => w.workload.kind === 'closed');
+    this.taken = wl.map(() => 0);
+    this.warmupOf = wl.map((w) => w.workload.warmupRequests ?? 0);
     const sim = f.sim;
     this.gate = new TenantGate(f.input.tenants, {
       now: () => sim.now,
@@ -50,7 +55,7 @@ export class Traffic {
         this.pendingArrival[i] = first;
         if (first) {
           if (first.tenant === undefined) first.tenant = wl[i].tenant;
-          first.id = this.nextId++;
+          this.stamp(first, i);
           this.f.sim.scheduleAt(Math.max(0, first.arrivalSec), EV_ARRIVAL, i);
         }
       } else {
@@ -68,7 +73,7 @@ export class Traffic {
     const nxt = this.pendingArrival[target];
     if (nxt) {
       if (nxt.tenant === undefined) nxt.tenant = wl[target].tenant;
-      nxt.id = this.nextId++;
+      this.stamp(nxt, target);
       this.f.sim.scheduleAt(nxt.arrivalSec, EV_ARRIVAL, target);
     }
     this.arrive(req);
@@ -80,13 +85,20 @@ export class Traffic {
     const wl = this.f.input.workloads;
     const w = wl[target].workload;
     if (w.kind !== 'closed') return;
-    const req: Request = { ...(w.lengths() as Request), id: this.nextId++, arrivalSec: this.f.sim.now, tenant: wl[target].tenant };
+    const req: Request = { ...(w.lengths() as Request), id: 0, arrivalSec: this.f.sim.now, tenant: wl[target].tenant };
+    this.stamp(req, target);
     this.closedOwner.set(req.id, target);
     this.arrive(req);
   }
 
+  /** Numbers a request in arrival order within its workload and marks the warm-up ones. */
+  private stamp(req: Request, i: number): void {
+    req.id = this.nextId++;
+    if (this.taken[i]++ < this.warmupOf[i]) req.warmup = true;
+  }
+
   private arrive(req: Request): void {
-    this.f.sink.onArrival(this.f.sim.now, req.tenant ?? 0, req.inputTokens + req.outputTokens);
+    this.f.sink.onArrival(this.f.sim.now, req.tenant ?? 0, req.inputTokens + req.outputTokens, req.warmup === true);
     this.gate.offer(req);
   }
 

@@ -138,6 +138,7 @@ describe('API-server frontend', () => {
     let d = 0;
     for (let k = 0; k < 100; k++) d = f.output(2 + k * 0.005, 100);
     expect(d).toBeCloseTo(2 + 100 * 0.01, 6);
+    expect(f.output(2.5, 0)).toBeCloseTo(d, 12); // in order
     expect(f.workSec).toBeCloseTo(0.001 + 100 * 0.01, 9);
   });
   it('adds the host path to TTFT and reports it; in-process does not', () => {
@@ -175,10 +176,17 @@ workload:
     expect(r.latencyMs.ttft.mean).toBeGreaterThan(1400);
     expect(r.host!.frontendUtilization).toBeGreaterThan(0.5);
   });
-  it('streaming does not wait behind the intake backlog (separate lanes)', () => {
+  it('streaming shares the CPU with an intake backlog instead of waiting behind it', () => {
     const f = new Frontend({ cores: 1, requestSec: 1, inputTokenSec: 0, outputTokenSec: 1e-3 });
     for (let i = 0; i < 10; i++) f.intake(req(10), 0); // 10 s of intake queued
-    expect(f.output(0.5, 10)).toBeCloseTo(0.51, 12);
+    // 10 ms of streaming at half the CPU while the intake backlog lasts: 20 ms
+    expect(f.output(0.5, 10)).toBeCloseTo(0.52, 12);
+    const g = new Frontend({ cores: 1, requestSec: 1, inputTokenSec: 0, outputTokenSec: 1e-3 });
+    expect(g.output(0.5, 10)).toBeCloseTo(0.51, 12); // alone: full speed
+    // and the intake behind a streaming backlog is slowed in turn
+    const h = new Frontend({ cores: 1, requestSec: 0.01, inputTokenSec: 0, outputTokenSec: 1e-3 });
+    h.output(0, 1000); // 1 s of streaming
+    expect(h.intake(req(10), 0)).toBeCloseTo(0.02, 12);
   });
 });
 
