@@ -33,7 +33,7 @@ export const BASELINE_METRICS: readonly MetricDef[] = [
   { key: 'energy.joulesPerToken', worse: 'up', unit: 'J/tok', optional: true },
 ];
 
-const SLO_STYLE = /^(ttft|tpot|itl|e2e|queue)Ms\.(mean|p50|p90|p95|p99|max)$/;
+const SLO_STYLE = /^(ttft|tpot|itl|e2e|queue)Ms\.(\w+)$/;
 
 /**
  * The report key path a user-written metric name stands for: report paths as they are, SLO-style names
@@ -94,6 +94,8 @@ export function parseFraction(text: string, arg: string): number {
 export interface Tolerances {
   global: number;
   perMetric: Map<string, number>;
+  /** The `--tolerance` argument each per-metric tolerance came from. */
+  args: Map<string, string>;
 }
 
 /** The default relative tolerance of a baseline comparison when no `--tolerance` is given. */
@@ -101,7 +103,7 @@ export const DEFAULT_TOLERANCE = 0.05;
 
 /** Reads the repeatable `--tolerance` flag: `5%` (every metric) and `metric=10%` (one metric). */
 export function parseTolerances(flags: readonly string[]): Tolerances {
-  const out: Tolerances = { global: DEFAULT_TOLERANCE, perMetric: new Map() };
+  const out: Tolerances = { global: DEFAULT_TOLERANCE, perMetric: new Map(), args: new Map() };
   const problems = [];
   for (const f of flags) {
     const arg = `--tolerance ${f}`;
@@ -114,6 +116,7 @@ export function parseTolerances(flags: readonly string[]): Tolerances {
       const name = f.slice(0, eq).trim();
       if (!/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/.test(name)) throw UserError.of([checkProblems.badToleranceMetric(arg, name)]);
       out.perMetric.set(canonicalMetric(name), parseFraction(f.slice(eq + 1), arg));
+      out.args.set(canonicalMetric(name), arg);
     } catch (e) {
       if (e instanceof UserError) problems.push(...e.problems);
       else throw e;

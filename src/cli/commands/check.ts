@@ -154,7 +154,7 @@ export function checkCommand(io: Io, inputs: string[], opts: CheckOptions): numb
   }
   const knownMetrics = [...new Set([...BASELINE_METRICS.map((m) => m.key), ...specs.flatMap((s) => s.expect.map((e) => e.metric))])];
   for (const key of tolerances.perMetric.keys()) {
-    if (!knownMetrics.includes(key)) problems.push(checkProblems.badToleranceMetric(`--tolerance ${key}`, key, knownMetrics));
+    if (!knownMetrics.includes(key)) problems.push(checkProblems.badToleranceMetric(tolerances.args.get(key) ?? `--tolerance ${key}`, key, knownMetrics));
   }
   if (problems.length > 0) throw UserError.of(problems);
 
