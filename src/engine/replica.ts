@@ -423,6 +423,8 @@ export class Replica {
         s.firstTokenSec = t1;
         if (fe !== null) s.frontendSec += this.frontendDelaySec;
         if (this.onFirstToken) this.onFirstToken(t1 - s.req.arrivalSec, t1);
+      } else if (s.req.warmup) {
+        // warm-up requests are in no latency statistic (workload.warmupRequests)
       } else if (s.lastTokenSec === prevEnd) {
         sameGapCount++;
         if (multi) this.tenantGap[s.tenant]++;
@@ -554,11 +556,15 @@ export class Replica {
     const multi = sink.multiTenant;
     if (multi) this.tenantTokens.fill(0);
     let anyFinished = false;
+    let warmupSeqs = 0;
+    if (multi) this.tenantGap.fill(0);
     for (let i = 0; i < n; i++) {
       const s = this.batchSeqs[i];
       s.kvTokens += extra;
       s.generated += extra;
       s.lastTokenSec = end;
+      if (s.req.warmup) warmupSeqs++;
+      else if (multi) this.tenantGap[s.tenant]++;
       if (multi) this.tenantTokens[s.tenant]++;
       if (!this.grow(s, s.kvTokens)) throw new Error('invariant: fused decode run outgrew the KV cache');
       if (s.generated >= s.req.outputTokens) {
@@ -566,13 +572,14 @@ export class Replica {
         anyFinished = true;
       }
     }
-    for (let k = 1; k <= extra; k++) sink.all.onItl(ends[k] - ends[k - 1], n);
+    if (n > warmupSeqs) for (let k = 1; k <= extra; k++) sink.all.onItl(ends[k] - ends[k - 1], n - warmupSeqs);
     if (multi) {
       for (let t = 0; t < this.tenantTokens.length; t++) {
         const c = this.tenantTokens[t];
         if (c > 0) {
           this.waiting.onServed(t, c * extra);
-          for (let k = 1; k <= extra; k++) sink.tenants[t].onItl(ends[k] - ends[k - 1], c);
+          const measured = this.tenantGap[t];
+          if (measured > 0) for (let k = 1; k <= extra; k++) sink.tenants[t].onItl(ends[k] - ends[k - 1], measured);
         }
       }
       this.attributeGpuTime(this.fusedEnds[extra] - this.fusedEnds[0], this.tenantTokens);

@@ -128,9 +128,28 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
   const stale = input.routerStalenessSec > 0;
   const snapOutstanding: number[] = [];
   const snapKv: number[] = [];
+  const snapPrefill: number[] = [];
+  /** Prompt tokens of requests routed to each replica and still in its API server (not yet in the engine's queue). */
+  const intakeTokens: number[] = [];
+  const snapRunning: number[] = [];
+  const snapHost: number[] = [];
+  const hostBacklog = (r: Replica): number => {
+    if (r.frontend === null) return 0;
+    return r.frontend.backlogSec(sim.now);
+  };
+  const meanOutputTokens = (): number => (metrics.completed > 0 ? metrics.outputTokens / metrics.completed : 0);
   const load: LoadView = stale
-    ? { outstanding: (r) => snapOutstanding[r.index] ?? 0, kvUtilization: (r) => snapKv[r.index] ?? 0 }
-    : { outstanding: (r) => r.outstanding, kvUtilization: (r) => r.kvUtilization };
+    ? {
+      outstanding: (r) => snapOutstanding[r.index] ?? 0, kvUtilization: (r) => snapKv[r.index] ?? 0,
+      prefillTokens: (r) => snapPrefill[r.index] ?? 0, running: (r) => snapRunning[r.index] ?? 0, meanOutputTokens,
+      hostBacklogSec: (r) => snapHost[r.index] ?? 0,
+    }
+    : {
+      outstanding: (r) => r.outstanding, kvUtilization: (r) => r.kvUtilization,
+      prefillTokens: (r) => r.pendingPrefillTokens + (intakeTokens[r.index] ?? 0), running: (r) => r.running.length,
+      meanOutputTokens,
+      hostBacklogSec: (r) => hostBacklog(r),
+    };
 
   const wl = input.workloads;
   const pendingArrival: (Request | null)[] = wl.map(() => null);
@@ -138,6 +157,14 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
   /** When each request in an API server's intake entered it (by request id). */
   const frontendEntered = new Map<number, number>();
   const closedIssued: number[] = wl.map(() => 0);
+  /** Requests taken from each workload so far (the first `warmupRequests` of them are warm-up). */
+  const taken: number[] = wl.map(() => 0);
+  const warmupOf: number[] = wl.map((w) => w.workload.warmupRequests ?? 0);
+  /** Numbers a request in arrival order within its workload and marks the warm-up ones. */
+  function stamp(req: Request, i: number): void {
+    req.id = nextId++;
+    if (taken[i]++ < warmupOf[i]) req.warmup = true;
+  }
   let progressEvery = 0;
 
   /** Time of the last event that did work: the run's end (timers firing after the traffic is done don't count). */
@@ -174,7 +201,7 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
         const nxt = pendingArrival[target];
         if (nxt) {
           if (nxt.tenant === undefined) nxt.tenant = wl[target].tenant;
-          nxt.id = nextId++;
+          stamp(nxt, target);
           sim.scheduleAt(nxt.arrivalSec, EV_ARRIVAL, target);
         }
         arrive(req);
@@ -184,7 +211,8 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
         closedScheduled--;
         const w = wl[target].workload;
         if (w.kind !== 'closed') break;
-        const req: Request = { ...(w.lengths() as Request), id: nextId++, arrivalSec: sim.now, tenant: wl[target].tenant };
+        const req: Request = { ...(w.lengths() as Request), id: 0, arrivalSec: sim.now, tenant: wl[target].tenant };
+        stamp(req, target);
         closedOwner.set(req.id, target);
         arrive(req);
         break;
@@ -193,6 +221,7 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
         // A request has been tokenised by replica `target`'s API server: the engine sees it now.
         const r = replicas[target];
         const req = r.intakeQueue.popFront()!;
+        intakeTokens[r.index] -= req.inputTokens;
         if (r.state === 'failed' || r.state === 'stopped') route(req);
         else enqueueAt(r, req);
         break;
@@ -259,6 +288,9 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
         for (const r of replicas) {
           snapOutstanding[r.index] = r.outstanding;
           snapKv[r.index] = r.kvUtilization;
+          snapPrefill[r.index] = r.pendingPrefillTokens + (intakeTokens[r.index] ?? 0);
+          snapRunning[r.index] = r.running.length;
+          snapHost[r.index] = hostBacklog(r);
         }
         if (activeWork()) sim.schedule(input.routerStalenessSec, EV_SNAPSHOT, 0);
         break;
@@ -297,7 +329,7 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
   });
 
   function arrive(req: Request): void {
-    sink.onArrival(sim.now, req.tenant ?? 0, req.inputTokens + req.outputTokens);
+    sink.onArrival(sim.now, req.tenant ?? 0, req.inputTokens + req.outputTokens, req.warmup === true);
     gate.offer(req);
   }
 
@@ -338,6 +370,7 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
       r.syncFrontend(sim.now);
       const t = r.frontend.intake(req, sim.now);
       r.intakeQueue.pushBack(req);
+      intakeTokens[r.index] = (intakeTokens[r.index] ?? 0) + req.inputTokens;
       frontendEntered.set(req.id, sim.now);
       sim.scheduleAt(t, EV_FRONTEND_IN, r.index);
       return;
@@ -660,7 +693,7 @@ export function simulateFleet(arg: FleetInput | SimpleFleetInput): FleetResult {
       pendingArrival[i] = first;
       if (first) {
         if (first.tenant === undefined) first.tenant = wl[i].tenant;
-        first.id = nextId++;
+        stamp(first, i);
         sim.scheduleAt(Math.max(0, first.arrivalSec), EV_ARRIVAL, i);
       }
     } else {

@@ -16,7 +16,8 @@ export function formatReportTable(r: RunReport): string {
   lines.push('');
   lines.push(
     `requests   ${int(q.arrived)} arrived · ${int(q.completed)} completed · ${int(q.rejected)} rejected · ` +
-    `${int(q.preempted)} preempted (${int(q.preemptions)} preemptions)`,
+    `${int(q.preempted)} preempted (${int(q.preemptions)} preemptions)` +
+    (q.warmup > 0 ? ` · ${int(q.warmup)} warm-up (not in statistics)` : ''),
   );
   const reasons = Object.entries(q.rejectedByReason);
   if (reasons.length > 0) lines.push(`rejected   ${reasons.map(([k, v]) => `${k}: ${int(v)}`).join(' · ')}`);

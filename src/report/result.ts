@@ -11,6 +11,8 @@ export interface RequestCounts {
   arrived: number; completed: number; rejected: number; preempted: number; preemptions: number;
   inFlight: number; rejectedByReason: Record<string, number>;
   retried: number; lost: number; deferred: number; waitedOnColdStart: number;
+  /** Warm-up requests (`workload.warmupRequests`): run, but in no latency or throughput statistic. */
+  warmup: number;
 }
 export interface Throughput {
   requestsPerSec: number; inputTokensPerSec: number; outputTokensPerSec: number; totalTokensPerSec: number;
@@ -113,14 +115,24 @@ function counts(m: MetricsCollector): RequestCounts {
     arrived: m.arrived, completed: m.completed, rejected: m.rejected, preempted: m.preemptedRequests,
     preemptions: m.preemptions, inFlight: m.inFlight, rejectedByReason: { ...m.rejectedByReason },
     retried: m.retried, lost: m.lost, deferred: m.deferred, waitedOnColdStart: m.waitedOnColdStart,
+    warmup: m.warmup,
   };
 }
 
+/**
+ * Completed requests and their tokens per second of the measurement window. Without warm-up the window is
+ * [0, simSec]; with warm-up requests it starts at the first non-warm-up arrival, and warm-up requests are
+ * left out of the numerators (docs/output.md).
+ */
 function throughput(m: MetricsCollector, simSec: number): Throughput {
-  const per = (x: number) => (simSec > 0 ? x / simSec : 0);
+  const start = m.warmup > 0 ? Math.min(m.firstMeasuredArrivalSec, simSec) : 0;
+  const window = simSec - start;
+  const per = (x: number) => (window > 0 ? x / window : 0);
+  const input = m.inputTokens - m.warmupInputTokens;
+  const output = m.outputTokens - m.warmupOutputTokens;
   return {
-    requestsPerSec: per(m.completed), inputTokensPerSec: per(m.inputTokens), outputTokensPerSec: per(m.outputTokens),
-    totalTokensPerSec: per(m.inputTokens + m.outputTokens),
+    requestsPerSec: per(m.completed - m.warmupCompleted), inputTokensPerSec: per(input), outputTokensPerSec: per(output),
+    totalTokensPerSec: per(input + output),
   };
 }
 
@@ -284,7 +296,7 @@ export function buildReport(res: FleetResult, r: ResolvedScenario): RunReport {
   // Little's law: L = λW over the whole run, with W the mean time in system of finished requests.
   const meanInSystem = simSec > 0 ? m.inSystemAreaReqSec / simSec : 0;
   const lambda = simSec > 0 ? m.completed / simSec : 0;
-  const w = m.completed > 0 ? m.e2eSec.sum() / m.completed : 0;
+  const w = m.completed > 0 ? m.sojournSumSec / m.completed : 0;
 
   const report: RunReport = {
     scenario: s.name,

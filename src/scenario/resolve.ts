@@ -275,7 +275,7 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
 
   const makeWorkloads = () =>
     tenantCfgs.map((t, i) => {
-      const cfg = { arrivals: t.arrivals, lengths: t.lengths, trace: t.trace, requests: t.requests, durationSec: t.durationSec } as WorkloadConfig;
+      const cfg = { arrivals: t.arrivals, lengths: t.lengths, trace: t.trace, requests: t.requests, durationSec: t.durationSec, warmupRequests: t.warmupRequests } as WorkloadConfig;
       const keyPrefix = s.tenants ? `tenants.${i}` : 'workload';
       const w = buildWorkload(cfg, {
         seed: s.seed, ...fileAccessNamingKeys(env, keyPrefix, cfg),
@@ -292,7 +292,7 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
         const mine = t.trace?.tenantColumn !== undefined
           ? () => { for (let r = src.next(); r; r = src.next()) if (r.tag === t.name) return r; return null; }
           : () => src.next();
-        return { tenant: i, workload: { kind: 'open' as const, source: { next: () => tagged(mine(), i, pr) } } };
+        return { tenant: i, workload: { ...workload, source: { next: () => tagged(mine(), i, pr) } } };
       }
       if (s.tenants && workload.kind === 'closed') {
         const lengths = workload.lengths;
@@ -410,7 +410,7 @@ function fileAccessNamingKeys(env: ResolveEnv, prefix: string, cfg: WorkloadConf
 function withTraceKey(w: FleetWorkload, key: string): FleetWorkload {
   if (w.kind !== 'open') return w;
   const src = w.source;
-  return { kind: 'open', source: { next: () => atPath(key, () => src.next()) } };
+  return { ...w, source: { next: () => atPath(key, () => src.next()) } };
 }
 
 /** The most replicas a pool can ever have under the scenario's provisioning. */
