@@ -161,6 +161,14 @@ describe('check: bad input exits 2 with problems, no stack trace and no output f
     expect(readdirSync(outDir)).toEqual([]);
   });
 
+  it('a check missing from a baseline of several checks names the entries it has and how to add it', async () => {
+    const two = at('two.json');
+    expect((await cli('check', at('a.yaml'), at('noslo.yaml'), '--write-baseline', two)).code).toBe(0);
+    const r = await cli('check', at('b.yaml'), '--baseline', two);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/the baseline has no entry for "chat-b" \(it has "chat-a", "chat-noslo"\)\. Fix: did you mean "chat-a"\? .*--update-baseline/);
+  });
+
   it('with --json the problems are one JSON document on stderr', async () => {
     const r = await cli('check', at('a.yaml'), '--baseline', at('nope.json'), '--json');
     expect(r.code).toBe(2);
