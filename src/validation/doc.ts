@@ -212,6 +212,8 @@ export function renderValidationDoc(run: ValidationRun, rows: RowsFile): string 
   out.push('');
   out.push(groupBreakdown(res, (r) => r.tags.load, 'benchmark kind'));
   out.push('');
+  out.push(groupBreakdown(res, (r) => r.tags.engine, 'engine preset (engine.kind + frontend)'));
+  out.push('');
   const per = summarizeMetrics(res);
   out.push('By statistic:');
   out.push('');
