@@ -44,7 +44,6 @@ export function createEngineStepModel(inner: StepTimeModel, o: EngineStepOptions
   const invEff = 1 / o.gpuEfficiency;
   const overlap = o.overlapScheduling;
   const padded = emptyBatch();
-  let scratch = new Float64Array(64);
 
   /** The batch the GPU runs: a decode-only batch padded to its CUDA-graph size (same object when no padding). */
   function gpuBatch(b: BatchShape): BatchShape {
@@ -85,10 +84,8 @@ export function createEngineStepModel(inner: StepTimeModel, o: EngineStepOptions
   function predictDecodeRun(b: BatchShape, extra: number, ends: Float64Array, gpuScale = 1): void {
     const cpuSec = base + perSeq * b.decodeSeqs;
     const gb = gpuBatch(b);
-    if (scratch.length < extra + 1) scratch = new Float64Array(Math.max(extra + 1, scratch.length * 2));
-    const s = scratch;
-    // GPU durations of each step, exactly as inner.predict would give them (its run fills cumulative ends
-    // from 0; differences of those would not be bit-exact, so step one at a time when no per-step path exists).
+    // Each step's GPU time exactly as inner.predict gives it (the inner model's own run fills cumulative ends,
+    // whose differences would not be bit-exact), so fused runs equal stepping bit for bit.
     const ctx0 = gb.decodeContextTokens;
     const bCtx0 = b.decodeContextTokens;
     const n = b.decodeSeqs;
@@ -96,8 +93,7 @@ export function createEngineStepModel(inner: StepTimeModel, o: EngineStepOptions
     for (let k = 1; k <= extra; k++) {
       gb.decodeContextTokens = ctx0 + k * n;
       if (gb !== b) b.decodeContextTokens = bCtx0 + k * n;
-      s[k] = inner.predict(gb);
-      t += combine(s[k]!, cpuSec, gpuScale);
+      t += combine(inner.predict(gb), cpuSec, gpuScale);
       ends[k] = t;
     }
     gb.decodeContextTokens = ctx0;
