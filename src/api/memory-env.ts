@@ -8,6 +8,8 @@ import { messages } from '../errors/messages.ts';
 import { createProfileRegistry, type ProfileData, type ProfileRegistry } from '../profiles/registry.ts';
 import type { ResolveEnv } from '../scenario/resolve.ts';
 import { stringLineSource } from '../workload/string-line-source.ts';
+import { loadNodeProfile, type TextReader } from '../topology/load.ts';
+import { loadPowerProfile } from '../power/load.ts';
 
 export interface MemoryEnvInput {
   /** A registry, or the profiles themselves (parsed objects or YAML text). */
@@ -22,6 +24,22 @@ export interface MemoryEnvInput {
   tables?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Data files the scenario names (trace.path, lengths file, engine.overheads file): path exactly as written → text. */
   files?: Readonly<Record<string, string>>;
+  /** Node profiles (scenario `node`): id → the text of profiles/nodes/<id>.yaml. */
+  nodes?: Readonly<Record<string, string>>;
+  /** Power, thermal and price defaults (`power`, `cost.mode`): GPU id → the text of profiles/power/<gpu>.yaml. */
+  power?: Readonly<Record<string, string>>;
+}
+
+/** A read-only directory `dir` of `<id>.yaml` texts. */
+function yamlDir(dir: string, texts: Readonly<Record<string, string>>): TextReader {
+  return {
+    list: () => Object.keys(texts).map((id) => `${id}.yaml`),
+    read: (p) => {
+      const id = p.slice(dir.length + 1, -'.yaml'.length);
+      if (!p.startsWith(`${dir}/`) || !Object.hasOwn(texts, id)) throw new Error(`no ${p}`);
+      return texts[id]!;
+    },
+  };
 }
 
 function isRegistry(p: ProfileRegistry | ProfileData): p is ProfileRegistry {
@@ -72,5 +90,7 @@ export function memoryResolveEnv(input: MemoryEnvInput): ResolveEnv {
       return files[p]!;
     },
     calibration: memoryCalibrationSource(input.calibrations, input.tables),
+    loadNode: (id) => loadNodeProfile(yamlDir('profiles/nodes', input.nodes ?? {}), 'profiles/nodes', id),
+    loadPower: (gpu) => loadPowerProfile(yamlDir('profiles/power', input.power ?? {}), 'profiles/power', gpu),
   };
 }

@@ -4,6 +4,7 @@
  *
  *   servesim calibrate --vidur ../shared/data/microbench/vidur --gpu h100-sxm [--vidur-gpu h100] [--tables]
  *   servesim calibrate --harness results.json --gpu h200
+ *   servesim calibrate --bench result1.json result2.json --scenario deployment.yaml --out overheads.yaml
  *
  * Prints the held-back fit quality per op (MAPE and worst error of predicted op times). Bad input → UserError
  * (the CLI prints it and exits 2). Node adapter: reads and writes files.
@@ -190,7 +191,7 @@ export function registerCalibrateCommand(program: Command, io: CalibrateIo): voi
   program
     .command('calibrate')
     .description('fit the roofline efficiency curves to microbenchmarks (Vidur data or harness JSON) and write profiles/calibration/<gpu>.yaml')
-    .requiredOption('--gpu <id>', 'GPU profile id to calibrate (profiles/gpus/<id>.yaml)')
+    .option('--gpu <id>', 'GPU profile id to calibrate (profiles/gpus/<id>.yaml); microbenchmark mode')
     .option('--vidur <dir>', 'Vidur profiling data directory (compute/, network/, attention-*/, cpu-overhead/)')
     .option('--vidur-gpu <name>', 'GPU directory name in the Vidur layout (default from --gpu: h100-sxm → h100, a100-80gb → a100)')
     .option('--vidur-network <node>', 'network/<node> collectives to use (default <vidur-gpu>_dgx)')
@@ -201,7 +202,17 @@ export function registerCalibrateCommand(program: Command, io: CalibrateIo): voi
     .option('--created-at <date>', 'date recorded in the provenance (default today, YYYY-MM-DD)')
     .option('--no-write', 'print the fit quality without writing files')
     .option('--json', 'print the fit quality as JSON')
-    .action((opts: CalibrateCliOptions) => {
+    .option('--bench <files...>', 'benchmark mode: vllm bench serve --save-result or genai-perf/AIPerf JSON results to fit engine.overheads to (needs --scenario)')
+    .option('--scenario <file>', 'with --bench: the deployment the results were measured on (model, GPU, parallelism, engine)')
+    .option('--fit <keys>', `with --bench: comma-separated parameters to fit (default: those the data constrains)`)
+    .option('--max-prompts <n>', 'with --bench: most requests simulated per result file (default 400)')
+    .option('--set <key=value>', 'with --bench: override a scenario key (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .action(async (opts: CalibrateCliOptions & { bench?: string[]; scenario?: string; fit?: string; maxPrompts?: string; set?: string[] }) => {
+      if (opts.bench !== undefined) {
+        const { runBenchCalibrate } = await import('./bench-command.ts');
+        runBenchCalibrate({ ...opts, bench: opts.bench }, io);
+        return;
+      }
       runCalibrate(opts, io);
     });
 }

@@ -1,7 +1,7 @@
 /**
  * Builds the step-time model a scenario asks for (`perfModel: roofline | table`) from the calibration and table
  * files, read through an injectable CalibrationDataSource. Pure apart from the source: the scenario resolver
- * passes its environment's source (`ResolveEnv.calibration`); `src/perf/create.ts` wires the filesystem one.
+ * passes its environment's source (`ResolveEnv.calibration`); `src/calibrate/create.ts` wires the filesystem one.
  *
  * Calibration lookup for a GPU:
  *  1. profiles/calibration/<gpu>.yaml → calibrated.
@@ -16,7 +16,7 @@ import { resolvePrecision } from '../perf/compute-precision.ts';
 import type { Parallelism, PrecisionConfig } from '../perf/precision.ts';
 import { createRooflineModel, DEFAULT_CPU_OVERHEAD, type CpuOverhead } from '../perf/roofline.ts';
 import { createTableModel, tableMismatch, type TableStepTimeModel } from '../perf/table.ts';
-import type { StepTimeModel } from '../perf/types.ts';
+import type { StepTimeModel, TpCollectives } from '../perf/types.ts';
 import type { GpuProfile, ModelProfile } from '../profiles/schema.ts';
 import { parseCalibration, parseTableFile, type Calibration, type TableFile } from './calibration-schema.ts';
 import type { CalibrationDataSource } from './data-source.ts';
@@ -36,6 +36,8 @@ export interface StepTimeModelOptions {
    * the calibrated value is still returned as `cpuOverhead`.
    */
   gpuOnly?: boolean;
+  /** TP collectives over a node's links (scenario `node`); default the GPU profile's interconnect constant. */
+  collectives?: TpCollectives;
 }
 
 export interface StepTimeModelResult {
@@ -161,6 +163,7 @@ export function buildStepTimeModel(opts: StepTimeModelOptions, data: Calibration
   const roofline = createRooflineModel({
     gpu: gpuR, model, precision, parallelism, cpuOverhead: cpuUsed,
     ...(eff ? { efficiency: eff } : {}),
+    ...(opts.collectives ? { collectives: opts.collectives } : {}),
   });
   if (opts.kind === 'roofline') {
     return { model: roofline, calibrated: rc.own && notes.length === 0, calibrationSource: rc.source, notes, ...cpu };
@@ -190,6 +193,7 @@ export function buildStepTimeModel(opts: StepTimeModelOptions, data: Calibration
   const tm: TableStepTimeModel = createTableModel({
     table: found.table, source: found.file, gpu: gpuR, model, precision, parallelism, efficiency: eff,
     cpuOverhead: cpuUsed, roofline, fallback: opts.tableFallback ?? 'error', notes,
+    ...(opts.collectives ? { collectives: opts.collectives } : {}),
   });
   return {
     model: tm, calibrated: rc.own && notes.length === 0,

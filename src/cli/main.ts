@@ -62,7 +62,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .description('simulate a scenario and print a summary (or JSON)')
     .argument('<scenario>', 'scenario file (.yaml, .yml or .json)')
     .option('--json', 'print the full report as one JSON document on stdout')
-    .option('--out <dir>', 'also write report.json, requests.csv, steps.csv and fleet.csv into this directory')
+    .option('--out <dir>', 'also write report.json, requests.csv, steps.csv, fleet.csv (and power.csv with power/energy) into this directory')
     .option('--set <key.path=value>', 'override a scenario key (repeatable)', collect, [])
     .action(async (file: string, opts: { json?: boolean; out?: string; set: string[] }) => {
       const { runCommand } = await import('./commands/simulate.ts');
@@ -71,13 +71,21 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
 
   program
     .command('check')
-    .description('run a scenario as a CI gate: exit 0 when every SLO holds, 1 when one is missed')
-    .argument('<scenario>', 'scenario file with an `slo` block')
-    .option('--json', 'print the full report as JSON')
-    .option('--set <key.path=value>', 'override a scenario key (repeatable)', collect, [])
-    .action(async (file: string, opts: { json?: boolean; set: string[] }) => {
-      const { checkCommand } = await import('./commands/simulate.ts');
-      exitCode = checkCommand(io, file, opts);
+    .description('CI capacity gate: run scenarios or a checks file; exit 0 when every SLO, expectation and baseline comparison holds, 1 on a miss or regression, 2 on bad input')
+    .argument('<inputs...>', 'scenario files (with an `slo` block), checks files (checks: [...]) or quoted patterns such as \'scenarios/*.yaml\'')
+    .option('--json', 'print the run report as JSON (several scenarios: { reports: [...] })')
+    .option('--set <key.path=value>', 'override a scenario key in every scenario (repeatable)', collect, [])
+    .option('--baseline <file>', 'compare key metrics with this baseline (a --json report or a file from --write-baseline)')
+    .option('--tolerance <tol>', 'allowed change against the baseline: 5% for every metric, or metric=10% (repeatable; default 5%)', collect, [])
+    .option('--update-baseline', 're-record the --baseline file from this run (deliberate; no comparison)')
+    .option('--write-baseline <file>', 'write a baseline file from this run')
+    .option('--junit <file>', 'write JUnit XML: one testsuite per scenario, one testcase per check')
+    .option('--summary <file>', 'write a Markdown summary (for a PR comment or $GITHUB_STEP_SUMMARY)')
+    .option('--markdown <file>', 'the same as --summary')
+    .addOption(new Option('--format <format>', 'what to print on stdout').choices(['text', 'markdown']))
+    .action(async (inputs: string[], opts: import('./commands/check.ts').CheckOptions) => {
+      const { checkCommand } = await import('./commands/check.ts');
+      exitCode = checkCommand(io, inputs, opts);
     });
 
   program

@@ -1,7 +1,10 @@
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { loadGpuProfile, loadModelProfile } from '../profiles/fs.ts';
+import { loadGpuProfile, loadModelProfile, profilesDir } from '../profiles/fs.ts';
 import { fsCalibrationSource } from '../calibrate/fs.ts';
+import { loadNodeProfile } from '../topology/load.ts';
+import { loadPowerProfile } from '../power/load.ts';
+import { nodeTextReader } from './node-text-reader.ts';
 import { openLineSource } from '../workload/node-line-source.ts';
 import type { ResolveEnv } from '../scenario/resolve.ts';
 import { parseScenarioSource } from '../scenario/parse.ts';
@@ -22,6 +25,8 @@ export function nodeResolveEnv(scenarioPath?: string): ResolveEnv {
     openLines: (abs) => openLineSource(abs),
     readText: (abs) => readFileSync(abs, 'utf8'),
     calibration: fsCalibrationSource(),
+    loadNode: (id) => loadNodeProfile(nodeTextReader, path.join(profilesDir(), 'nodes'), id),
+    loadPower: (gpu) => loadPowerProfile(nodeTextReader, path.join(profilesDir(), 'power'), gpu),
   };
 }
 

@@ -13,24 +13,15 @@ export const CloudPricingSchema = z.enum(['on-demand', 'reserved', 'spot']);
 
 /** Scenario key `cost`. */
 export const CostBlockSchema = z.strictObject({
-  mode: CostModeSchema,
-  /** Cloud (and hybrid burst) price class; default on-demand. */
-  cloudPricing: CloudPricingSchema.optional(),
-  /** Cloud $/GPU-hour override (else the GPU's dated default for the price class). */
-  gpuHourUsd: positive.optional(),
-  /** Spot preemptions per GPU-hour (else the GPU's default); used as failures when wired. */
-  spotInterruptionsPerHour: nonNegative.optional(),
-  /** On-prem purchase price per GPU incl. its share of the server (USD); default the GPU's. */
-  purchaseUsd: positive.optional(),
-  /** Straight-line amortisation period (years); default 4. */
-  years: positive.optional(),
-  /** Electricity price (USD/kWh); default 0.10. */
-  kwhUsd: nonNegative.optional(),
-  /** Rack space, networking, support, staff per rack per month (USD); default 0. */
-  overheadUsdPerRackMonth: nonNegative.optional(),
-  /** GPUs per rack (for the overhead); default 32 (four 8-GPU servers). */
-  gpusPerRack: positive.optional(),
-  /** Grid carbon intensity (gCO2/kWh) for energy.gCo2PerToken; omitted → not reported. */
-  gridGCo2PerKwh: nonNegative.optional(),
+  mode: CostModeSchema.describe('Cost of ownership: cloud (GPU-hours × price), onprem (amortised purchase + energy × PUE + rack overhead), hybrid (on-prem baseline replicas + cloud burst)'),
+  cloudPricing: CloudPricingSchema.optional().describe('Cloud price class (default on-demand); prices from profiles/power/<gpu>.yaml price'),
+  gpuHourUsd: positive.optional().describe('Cloud $/GPU-hour (default the GPU\'s dated price for the price class)'),
+  spotInterruptionsPerHour: nonNegative.optional().describe('Spot preemptions per GPU-hour (default the GPU profile\'s): reported, and in cloud mode injected as failures unless a failures block is given (0: none)'),
+  purchaseUsd: positive.optional().describe('On-prem purchase price per GPU incl. its share of the server, USD (default the GPU profile\'s)'),
+  years: positive.optional().describe('Straight-line amortisation period, years (default 4)'),
+  kwhUsd: nonNegative.optional().describe('Electricity price, USD per kWh (default 0.10)'),
+  overheadUsdPerRackMonth: nonNegative.optional().describe('Rack space, networking, support, staff per rack per month, USD (default 0)'),
+  gpusPerRack: positive.optional().describe('GPUs per rack for the overhead (default 32)'),
+  gridGCo2PerKwh: nonNegative.optional().describe('Grid carbon intensity, gCO2 per kWh: reports energy.gCo2PerToken'),
 });
 export type CostBlock = z.infer<typeof CostBlockSchema>;

@@ -19,4 +19,12 @@ export interface EngineConfig {
   guaranteedNoEvict?: boolean;
   /** A prompt must be prefilled in one step (no chunking): a longer prompt than the budget is rejected. */
   wholePrompt?: boolean;
+  /**
+   * How a running sequence is preempted when the KV cache runs out (vLLM V0 preemption_mode): drop its KV and
+   * recompute it later (default), or swap its KV to host memory and back (decoding sequences only, while the
+   * swap space lasts).
+   */
+  preemption?: 'recompute' | 'swap';
+  /** Host memory for swapped KV per GPU of the replica, bytes (vLLM swap_space; default 4 GiB). */
+  swapSpaceBytesPerGpu?: number;
 }

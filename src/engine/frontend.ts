@@ -25,6 +25,9 @@ export interface FrontendCosts {
  * slows streaming (inter-token gaps grow) and heavy streaming slows intake (TTFT grows), and client-side
  * throughput is capped by the CPU, as in real servers.
  */
+/** Scratch for `drained` (the simulator is single-threaded). */
+const scratch = new Float64Array(2);
+
 export class Frontend {
   /** Work (CPU seconds) left in each class at `atSec`. */
   private intakeLeft = 0;
@@ -40,26 +43,42 @@ export class Frontend {
 
   /** Drains the backlogs up to `t` (never backwards). */
   private advance(t: number): void {
-    let dt = t - this.atSec;
-    if (!(dt > 0)) return;
+    if (!(t > this.atSec)) return;
+    this.drained(t);
     this.atSec = t;
+    this.intakeLeft = scratch[0]!;
+    this.streamLeft = scratch[1]!;
+  }
+
+  /** The two backlogs as they will be at `t` ≥ atSec if nothing arrives, into `scratch` (no allocation). */
+  private drained(t: number): void {
+    let dt = t - this.atSec;
     const c = this.costs.cores;
     let a = this.intakeLeft;
     let b = this.streamLeft;
-    if (a > 0 && b > 0) {
+    if (dt > 0 && a > 0 && b > 0) {
       const m = a < b ? a : b;
       const shared = (2 * m) / c; // time for the smaller backlog to drain at half the CPU
       if (shared >= dt) {
-        this.intakeLeft = a - (dt * c) / 2;
-        this.streamLeft = b - (dt * c) / 2;
+        scratch[0] = a - (dt * c) / 2;
+        scratch[1] = b - (dt * c) / 2;
         return;
       }
       a -= m;
       b -= m;
       dt -= shared;
     }
-    this.intakeLeft = a > 0 ? Math.max(0, a - dt * c) : 0;
-    this.streamLeft = b > 0 ? Math.max(0, b - dt * c) : 0;
+    scratch[0] = a > 0 ? Math.max(0, a - (dt > 0 ? dt : 0) * c) : 0;
+    scratch[1] = b > 0 ? Math.max(0, b - (dt > 0 ? dt : 0) * c) : 0;
+  }
+
+  /**
+   * Seconds of CPU work still queued at `nowSec` (both classes, per core): what a load balancer can estimate
+   * from what it sent. Does not change the state; allocates nothing.
+   */
+  backlogSec(nowSec: number): number {
+    this.drained(nowSec > this.atSec ? nowSec : this.atSec);
+    return (scratch[0]! + scratch[1]!) / this.costs.cores;
   }
 
   /** When a class with `own` work left (the new job included) finishes it, the other class having `other`. */

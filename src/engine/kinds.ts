@@ -82,8 +82,6 @@ export interface EngineKindContext {
   frontend: FrontendKind;
 }
 
-const GIB = 2 ** 30;
-
 /**
  * Host costs per engine. The step costs are replaced by the calibrated CPU overhead of the GPU's data
  * (Vidur's vLLM CPU-overhead measurements, data/microbench/vidur/cpu-overhead, one line per TP degree: prepare
@@ -219,9 +217,4 @@ export function engineKindDefaults(kind: EngineKind, ctx: EngineKindContext): En
       };
     }
   }
-}
-
-/** Memory of one GPU in bytes (helper for kvFreeFraction conversions). */
-export function gpuMemoryBytes(gpu: GpuProfile): number {
-  return gpu.memoryGiB * GIB;
 }

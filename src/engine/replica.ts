@@ -15,8 +15,13 @@ import type { StepRecorder } from '../metrics/step-recorder.ts';
 import type { RejectReason } from '../metrics/collector.ts';
 import type { Frontend } from './frontend.ts';
 import { Deque } from './deque.ts';
+import type { StepClock } from './step-clock.ts';
 
-export type Scheduler = (r: Replica) => void;
+import type { Scheduler, SchedulerView } from './scheduler-view.ts';
+export type { Scheduler, SchedulerView } from './scheduler-view.ts';
+
+/** vLLM's default swap_space: 4 GiB of host memory per GPU. */
+export const DEFAULT_SWAP_SPACE_BYTES_PER_GPU = 4 * 2 ** 30;
 
 /** Longest fused decode run (bounds the per-replica buffer of step end times). */
 const MAX_FUSED_STEPS = 1 << 16;
@@ -46,6 +51,16 @@ export interface ReplicaOptions {
   priorityPreemption?: boolean;
   /** The API server's host path (`engine.frontend: http`); none for in-process engines. */
   frontend?: Frontend | null;
+  /** Clock/throttle state that scales this replica's steps (power and thermal models); none: unscaled. */
+  clock?: StepClock | null;
+  /** KV swap to host memory (engine preemption `swap`): bytes of a context and the copy time (the fleet's transfer model). */
+  swap?: KvSwapPath | null;
+}
+
+/** How a replica's KV reaches host memory: bytes of `tokens` of context, and seconds to copy `bytes` out or in. */
+export interface KvSwapPath {
+  bytes(tokens: number): number;
+  copySec(bytes: number, direction: 'out' | 'in'): number;
 }
 
 export interface AdmitOptions {
@@ -60,7 +75,7 @@ export interface AdmitOptions {
  * and a batching policy. The fleet calls `enqueue`, `startStep` and `finishStep`; the replica decides each
  * step's batch, asks the step-time model for its duration and applies its effects at the end.
  */
-export class Replica {
+export class Replica implements SchedulerView {
   readonly waiting: WaitQueue;
   running: Seq[] = [];
   readonly index: number;
@@ -69,7 +84,7 @@ export class Replica {
   readonly role: ReplicaRole;
   readonly gpus: number;
   readonly pool: number;
-  /** Fleet-managed lifecycle state. */
+  /** Lifecycle state: written only by src/fleet/lifecycle.ts. */
   state: ReplicaState = 'ready';
   /** When the replica was requested (GPU-hours start) and became ready. */
   requestedSec = 0;
@@ -94,6 +109,8 @@ export class Replica {
   kickPending = false;
   stepCount = 0;
   busySec = 0;
+  /** Busy seconds of steps that carried prompt tokens (cost split between input and output tokens). */
+  prefillBusySec = 0;
   /** When the previous step's tokens reached their clients (its end without a frontend; for inter-token gaps). */
   private lastDeliverSec = -1;
   /** The API server's host path, or null (in-process). */
@@ -137,6 +154,20 @@ export class Replica {
   private feSynced = 0;
   /** Whether decode runs may be fused (exactness tests turn it off to compare). */
   fuseDecodes = true;
+  /** The replica's clock state (power/thermal), or null: step times as the model predicts them. */
+  readonly clock: StepClock | null;
+  /** Decode count of the previous step when it was decode-only (its activity still holds), else −1. */
+  private clockKey = -1;
+  /** GPU-time multiplier of the current step (or fused run). */
+  gpuScale = 1;
+  /** KV swap path (preemption `swap`), or null. */
+  private readonly swap: KvSwapPath | null;
+  /** Seconds of KV copies (swap out / in) the batch being formed adds to its step. */
+  private stepCopySec = 0;
+  /** KV bytes held in host memory, and counts of swaps. */
+  swappedBytes = 0;
+  swapOuts = 0;
+  swapIns = 0;
 
   private readonly schedule: Scheduler;
   private readonly watermarkBlocks: number;
@@ -161,6 +192,11 @@ export class Replica {
     this.pool = o.pool ?? 0;
     this.priorityPreemption = o.priorityPreemption ?? false;
     this.frontend = o.frontend ?? null;
+    this.clock = o.clock ?? null;
+    this.swap = o.cfg.preemption === 'swap' ? o.swap ?? null : null;
+    if (this.clock !== null && this.clock.scalesSteps && !this.perf.scalesGpu) {
+      throw new Error('a replica clock that scales steps needs a step-time model with scalesGpu (createEngineStepModel)');
+    }
     const cfg = o.cfg;
     const kvBlocks = o.kvBlocks;
     const hashBlockTokens = o.hashBlockTokens ?? 0;
@@ -261,6 +297,10 @@ export class Replica {
     this.running = [];
     for (const s of this.waiting.drain()) {
       if (s.ownedBlocks > 0 || s.prefixHashBlocks > 0) this.releaseSeq(s);
+      if (s.swappedBytes > 0) {
+        this.swappedBytes -= s.swappedBytes; // the host copy is lost with the replica
+        s.swappedBytes = 0;
+      }
       if (s.kvTokens > 0) {
         s.promptLen = s.req.inputTokens + s.generated;
         s.kvTokens = 0;
@@ -282,14 +322,21 @@ export class Replica {
     this.batchN = 0;
     this.preemptedThisStep = false;
     this.stepStartSec = nowSec;
+    this.stepCopySec = 0;
     this.schedule(this);
     if (this.batchN === 0) {
       this.busy = false;
+      if (this.clock !== null) {
+        this.clock.idle(nowSec);
+        this.clockKey = -1;
+      }
       return -1;
     }
     this.fillShape();
     this.feSynced = 0;
-    const sec = this.perf.predict(this.shape, this.recorder ? this.cost : undefined);
+    let sec = this.clock === null ? this.perf.predict(this.shape, this.recorder ? this.cost : undefined) : this.clockedStepSec(nowSec);
+    // KV swaps run as cache operations before the forward pass (vLLM V0), adding to the step.
+    if (this.stepCopySec > 0) sec += this.stepCopySec;
     this.stepSec = sec;
     this.busy = true;
     this.fusedExtra = 0;
@@ -300,9 +347,34 @@ export class Replica {
     }
     this.stepCount += 1 + this.fusedExtra;
     this.busySec += end - nowSec;
+    if (this.shape.prefillSeqs > 0) this.prefillBusySec += end - nowSec;
     this.stepEndSec = end;
     this.generation++;
     return end - nowSec;
+  }
+
+  /**
+   * Step time under the replica's clock. The activity (hence clock and power) is re-evaluated when the batch
+   * changes — anything but a decode-only step with as many sequences as the previous decode-only step — and
+   * otherwise held, so a fused decode run and step-by-step execution see the same multipliers.
+   */
+  private clockedStepSec(nowSec: number): number {
+    const clock = this.clock!;
+    const b = this.shape;
+    const same = b.prefillTokens === 0 && b.decodeSeqs === this.clockKey;
+    this.clockKey = b.prefillTokens === 0 ? b.decodeSeqs : -1;
+    const cost = this.cost;
+    if (same) {
+      const scale = clock.beginStep(nowSec, null);
+      this.gpuScale = scale;
+      return this.perf.predict(b, this.recorder ? cost : undefined, scale);
+    }
+    const nominal = this.perf.predict(b, cost);
+    const scale = clock.beginStep(nowSec, cost);
+    this.gpuScale = scale;
+    if (scale === 1) return nominal;
+    if (this.recorder === null && this.perf.rescaleLast) return this.perf.rescaleLast(scale);
+    return this.perf.predict(b, cost, scale);
   }
 
   /** Whether an arrival routed here must cut the current fused run short (the policy admits mid-batch). */
@@ -363,17 +435,28 @@ export class Replica {
     const ends = this.fusedEnds;
     const shape = this.shape;
     ends[0] = firstEnd;
+    const scale = this.gpuScale;
     if (this.perf.predictDecodeRun) {
-      this.perf.predictDecodeRun(shape, maxExtra, ends);
+      this.perf.predictDecodeRun(shape, maxExtra, ends, scale);
     } else {
       const ctx0 = shape.decodeContextTokens;
       let t = firstEnd;
       for (let k = 1; k <= maxExtra; k++) {
         shape.decodeContextTokens = ctx0 + k * n;
-        t += this.perf.predict(shape);
+        t += this.perf.predict(shape, undefined, scale);
         ends[k] = t;
       }
       shape.decodeContextTokens = ctx0;
+    }
+    if (this.clock !== null) {
+      // The clock may change at its horizon: a step starting at or after it must be re-evaluated, so the run
+      // keeps only the steps that start before it.
+      const h = this.clock.horizonSec;
+      if (h !== Infinity) {
+        let k = 1;
+        while (k <= maxExtra && ends[k - 1] < h) k++;
+        maxExtra = k - 1;
+      }
     }
     this.fusedExtra = maxExtra;
     return ends[maxExtra];
@@ -423,6 +506,8 @@ export class Replica {
         s.firstTokenSec = t1;
         if (fe !== null) s.frontendSec += this.frontendDelaySec;
         if (this.onFirstToken) this.onFirstToken(t1 - s.req.arrivalSec, t1);
+      } else if (s.req.warmup) {
+        // warm-up requests are in no latency statistic (workload.warmupRequests)
       } else if (s.lastTokenSec === prevEnd) {
         sameGapCount++;
         if (multi) this.tenantGap[s.tenant]++;
@@ -554,11 +639,15 @@ export class Replica {
     const multi = sink.multiTenant;
     if (multi) this.tenantTokens.fill(0);
     let anyFinished = false;
+    let warmupSeqs = 0;
+    if (multi) this.tenantGap.fill(0);
     for (let i = 0; i < n; i++) {
       const s = this.batchSeqs[i];
       s.kvTokens += extra;
       s.generated += extra;
       s.lastTokenSec = end;
+      if (s.req.warmup) warmupSeqs++;
+      else if (multi) this.tenantGap[s.tenant]++;
       if (multi) this.tenantTokens[s.tenant]++;
       if (!this.grow(s, s.kvTokens)) throw new Error('invariant: fused decode run outgrew the KV cache');
       if (s.generated >= s.req.outputTokens) {
@@ -566,13 +655,14 @@ export class Replica {
         anyFinished = true;
       }
     }
-    for (let k = 1; k <= extra; k++) sink.all.onItl(ends[k] - ends[k - 1], n);
+    if (n > warmupSeqs) for (let k = 1; k <= extra; k++) sink.all.onItl(ends[k] - ends[k - 1], n - warmupSeqs);
     if (multi) {
       for (let t = 0; t < this.tenantTokens.length; t++) {
         const c = this.tenantTokens[t];
         if (c > 0) {
           this.waiting.onServed(t, c * extra);
-          for (let k = 1; k <= extra; k++) sink.tenants[t].onItl(ends[k] - ends[k - 1], c);
+          const measured = this.tenantGap[t];
+          if (measured > 0) for (let k = 1; k <= extra; k++) sink.tenants[t].onItl(ends[k] - ends[k - 1], measured);
         }
       }
       this.attributeGpuTime(this.fusedEnds[extra] - this.fusedEnds[0], this.tenantTokens);
@@ -670,6 +760,13 @@ export class Replica {
     if (need > this.kv.availableBlocks - reserve) return 0;
     this.waiting.popFront();
     if (!this.kv.allocate(need)) throw new Error('invariant: admission allocation failed');
+    if (s.swappedBytes > 0) {
+      // Swapped out on preemption: its KV comes back from host memory.
+      this.stepCopySec += this.swap!.copySec(s.swappedBytes, 'in');
+      this.swappedBytes -= s.swappedBytes;
+      s.swappedBytes = 0;
+      this.swapIns++;
+    }
     s.ownedBlocks = need;
     this.running.push(s);
     this.addToBatch(s, 1);
@@ -724,6 +821,22 @@ export class Replica {
 
   /** Preemption by recompute of a sequence already removed from `running`. */
   private evict(victim: Seq): void {
+    if (this.swap !== null && victim.kvTokens >= victim.promptLen && victim.kvTokens > 0) {
+      const bytes = this.swap.bytes(victim.kvTokens);
+      if (this.swappedBytes + bytes <= (this.cfg.swapSpaceBytesPerGpu ?? DEFAULT_SWAP_SPACE_BYTES_PER_GPU) * this.gpus) {
+        // Preemption by swap: the KV goes to host memory and the sequence resumes decoding when readmitted.
+        this.releaseSeq(victim);
+        victim.swappedBytes = bytes;
+        this.swappedBytes += bytes;
+        this.stepCopySec += this.swap.copySec(bytes, 'out');
+        this.swapOuts++;
+        victim.preemptions++;
+        this.sink.onPreempt(victim.tenant);
+        this.waiting.pushFront(victim);
+        this.preemptedThisStep = true;
+        return;
+      }
+    }
     const before = victim.promptLen > victim.kvTokens ? victim.promptLen - victim.kvTokens : 0;
     this.releaseSeq(victim);
     victim.promptLen = victim.req.inputTokens + victim.generated;

@@ -34,6 +34,8 @@ export class Seq {
   /** Scratch flags of the replica: finished this step / leaving for a decode replica. */
   done = false;
   handoff = false;
+  /** KV bytes of this sequence held in host memory after a preemption by swap (0: none). */
+  swappedBytes = 0;
 
   constructor(
     readonly req: Request,

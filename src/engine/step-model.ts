@@ -44,7 +44,6 @@ export function createEngineStepModel(inner: StepTimeModel, o: EngineStepOptions
   const invEff = 1 / o.gpuEfficiency;
   const overlap = o.overlapScheduling;
   const padded = emptyBatch();
-  let scratch = new Float64Array(64);
 
   /** The batch the GPU runs: a decode-only batch padded to its CUDA-graph size (same object when no padding). */
   function gpuBatch(b: BatchShape): BatchShape {
@@ -58,32 +57,35 @@ export function createEngineStepModel(inner: StepTimeModel, o: EngineStepOptions
     return padded;
   }
 
-  function combine(gpuSec: number, cpuSec: number): number {
-    const g = gpuSec * invEff;
+  function combine(gpuSec: number, cpuSec: number, gpuScale: number): number {
+    const g = gpuSec * invEff * gpuScale;
     return overlap ? (g > cpuSec ? g : cpuSec) : g + cpuSec;
   }
 
-  function predict(b: BatchShape, cost?: StepCost): number {
+  let lastGpuSec = 0;
+  let lastCpuSec = 0;
+
+  function predict(b: BatchShape, cost?: StepCost, gpuScale = 1): number {
     const seqs = (b.prefillSeqs > 0 ? b.prefillSeqs : 0) + (b.decodeSeqs > 0 ? b.decodeSeqs : 0);
     const cpuSec = base + perSeq * seqs;
     const g = inner.predict(gpuBatch(b), cost);
-    const sec = combine(g, cpuSec);
+    lastGpuSec = g;
+    lastCpuSec = cpuSec;
+    const sec = combine(g, cpuSec, gpuScale);
     if (cost !== undefined) {
       cost.seconds = sec;
-      cost.computeBoundSec *= invEff;
-      cost.commSec *= invEff;
-      cost.overheadSec += overlap ? Math.max(0, cpuSec - g * invEff) : cpuSec;
+      cost.computeBoundSec *= invEff * gpuScale;
+      cost.commSec *= invEff * gpuScale;
+      cost.overheadSec += overlap ? Math.max(0, cpuSec - g * invEff * gpuScale) : cpuSec;
     }
     return sec;
   }
 
-  function predictDecodeRun(b: BatchShape, extra: number, ends: Float64Array): void {
+  function predictDecodeRun(b: BatchShape, extra: number, ends: Float64Array, gpuScale = 1): void {
     const cpuSec = base + perSeq * b.decodeSeqs;
     const gb = gpuBatch(b);
-    if (scratch.length < extra + 1) scratch = new Float64Array(Math.max(extra + 1, scratch.length * 2));
-    const s = scratch;
-    // GPU durations of each step, exactly as inner.predict would give them (its run fills cumulative ends
-    // from 0; differences of those would not be bit-exact, so step one at a time when no per-step path exists).
+    // Each step's GPU time exactly as inner.predict gives it (the inner model's own run fills cumulative ends,
+    // whose differences would not be bit-exact), so fused runs equal stepping bit for bit.
     const ctx0 = gb.decodeContextTokens;
     const bCtx0 = b.decodeContextTokens;
     const n = b.decodeSeqs;
@@ -91,13 +93,17 @@ export function createEngineStepModel(inner: StepTimeModel, o: EngineStepOptions
     for (let k = 1; k <= extra; k++) {
       gb.decodeContextTokens = ctx0 + k * n;
       if (gb !== b) b.decodeContextTokens = bCtx0 + k * n;
-      s[k] = inner.predict(gb);
-      t += combine(s[k]!, cpuSec);
+      t += combine(inner.predict(gb), cpuSec, gpuScale);
       ends[k] = t;
     }
     gb.decodeContextTokens = ctx0;
     b.decodeContextTokens = bCtx0;
   }
 
-  return { name: inner.name, predict, predictDecodeRun };
+  /** The last `predict`'s step at another GPU scale (equal to predicting it again with that scale). */
+  function rescaleLast(gpuScale: number): number {
+    return combine(lastGpuSec, lastCpuSec, gpuScale);
+  }
+
+  return { name: inner.name, predict, predictDecodeRun, rescaleLast, scalesGpu: true };
 }

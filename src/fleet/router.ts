@@ -1,10 +1,11 @@
 import type { Replica } from '../engine/replica.ts';
 import type { Request } from '../workload/types.ts';
 import type { Rng } from '../workload/rng.ts';
+import { emptyBatch } from '../perf/types.ts';
 
 export const ROUTERS = [
-  'round-robin', 'random', 'least-outstanding', 'least-kv', 'power-of-two', 'prefix-affinity', 'session-affinity',
-  'weighted',
+  'round-robin', 'random', 'least-outstanding', 'least-kv', 'least-work', 'power-of-two', 'prefix-affinity',
+  'session-affinity', 'weighted',
 ] as const;
 export type RouterKind = (typeof ROUTERS)[number];
 
@@ -15,6 +16,14 @@ export type RouterKind = (typeof ROUTERS)[number];
 export interface LoadView {
   outstanding(r: Replica): number;
   kvUtilization(r: Replica): number;
+  /** Prompt tokens still to prefill on the replica (queued prompts and unfinished chunks). */
+  prefillTokens(r: Replica): number;
+  /** Sequences in the replica's running set (decoding, or mid-prefill). */
+  running(r: Replica): number;
+  /** Mean output tokens of the requests completed so far across the fleet (0 before the first): what a gateway sees streamed. */
+  meanOutputTokens(): number;
+  /** Seconds of queued API-server work (intake + streaming lanes) on the replica; 0 without a frontend. */
+  hostBacklogSec(r: Replica): number;
 }
 
 /** Picks one of `candidates` (ready replicas of the entry pools, never empty) for `req`. Returns an index. */
@@ -177,6 +186,77 @@ export class WeightedPoolRouter implements Router {
   }
 }
 
+/**
+ * Least estimated work (`router: least-work`): the replica where this request would be done soonest,
+ * estimated from what a KV-aware gateway knows about each replica — prompt tokens it has sent there that
+ * are not prefilled yet, and the running (decoding) batch. Production routers score replicas the same way:
+ * NVIDIA Dynamo's KV router ranks workers by a cost of prefill blocks still to compute (queued prompt load +
+ * the new prompt, less cache overlap) plus decode blocks (active KV) —
+ * https://docs.nvidia.com/dynamo/latest/components/router/README.html, "Cost Function" — and llm-d's
+ * inference scheduler by a weighted sum of queue-depth and KV-cache scorers. Here the terms are seconds of
+ * the replica's own step-time model:
+ *
+ *   work = host + P / prefillRate + ⌈P / maxBatchedTokens⌉ × step(running, KV) + meanOutput × step(running + 1, KV + prompt)
+ *
+ * - host = seconds of queued work in the replica's API server (`engine.frontend: http`: the intake and the
+ *   streaming lanes), which a gateway can estimate from the requests and tokens it has passed on;
+ * - P = queued prompt tokens (in the API server, waiting, or partly prefilled) + this request's prompt;
+ *   `prefillRate` = prompt tokens per second of a full-budget prefill step ({@link Replica.prefillTokensPerSec});
+ * - `step(n, kv)` = the predicted time of a decode step of n sequences over kv cached tokens (KV utilisation ×
+ *   capacity): every step that carries a chunk of P also decodes the running batch (chunked prefill
+ *   schedules decodes first), and the request then decodes in a batch one larger;
+ * - `meanOutput` = mean output tokens of the requests completed so far (0 before the first): the router
+ *   cannot know this request's output length, but a gateway sees every completed stream.
+ * Load numbers come from the fleet's load signal, so `stalenessSec` applies as for the other routers; ties
+ * rotate (an idle fleet is served round-robin).
+ */
+export class LeastWorkRouter implements Router {
+  private last = -1;
+  private readonly batch = emptyBatch();
+  pick(candidates: readonly Replica[], req: Request, load: LoadView): number {
+    const n = candidates.length;
+    let best = 0;
+    let bestScore = Infinity;
+    for (let k = 1; k <= n; k++) {
+      const i = (this.last + k) % n;
+      const sc = this.work(candidates[i], req, load);
+      if (sc < bestScore) {
+        bestScore = sc;
+        best = i;
+      }
+    }
+    this.last = best;
+    return best;
+  }
+
+  /** Estimated seconds of work before `req` would be done on `r`: its prefill behind the queue, then its decode. */
+  work(r: Replica, req: Request, load: LoadView): number {
+    const prompt = load.prefillTokens(r) + req.inputTokens;
+    let sec = prompt / r.prefillTokensPerSec();
+    const running = load.running(r);
+    const kvTokens = load.kvUtilization(r) * r.kv.numBlocks * r.cfg.blockSize;
+    if (running > 0) {
+      const b = this.batch;
+      b.decodeSeqs = running;
+      b.logitSeqs = running;
+      b.decodeContextTokens = kvTokens;
+      sec += Math.max(1, Math.ceil(prompt / r.cfg.maxBatchedTokens)) * r.perf.predict(b);
+    }
+    // The API server's queued work (intake, streaming) stands between the request and its first token.
+    sec += load.hostBacklogSec(r);
+    const out = load.meanOutputTokens();
+    if (out > 0) {
+      // Its own decode: the expected output (the fleet's mean so far) × a step of the batch it would join.
+      const b = this.batch;
+      b.decodeSeqs = running + 1;
+      b.logitSeqs = running + 1;
+      b.decodeContextTokens = kvTokens + req.inputTokens;
+      sec += out * r.perf.predict(b);
+    }
+    return sec;
+  }
+}
+
 /** 32-bit mix of (key, replica) for rendezvous hashing. */
 function mix(key: number, replica: number): number {
   let h = Math.imul(key ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(replica + 0x632be5ab, 0xc2b2ae35);
@@ -196,5 +276,6 @@ export function createRouter(kind: RouterKind, opts: { rng: Rng; poolWeights: re
     case 'prefix-affinity': return new PrefixAwareRouter();
     case 'session-affinity': return new AffinityRouter((r) => (r.sessionId !== undefined && r.sessionId >= 0 ? r.sessionId : undefined));
     case 'weighted': return new WeightedPoolRouter(opts.poolWeights);
+    case 'least-work': return new LeastWorkRouter();
   }
 }

@@ -5,6 +5,8 @@ import type { ReplicaRole } from '../engine/replica.ts';
 import type { StepTimeModel } from '../perf/types.ts';
 import type { Workload } from '../workload/build.ts';
 import type { RouterKind } from './router.ts';
+import type { PowerParams } from '../power/model.ts';
+import type { Cooling } from '../power/schema.ts';
 
 /** What drives the fleet: an open stream of timed requests, or a closed loop of users (see workload/build). */
 export type FleetWorkload = Workload;
@@ -63,6 +65,19 @@ export interface PoolInput {
   weight: number;
   /** On scale-down, move queued and running work elsewhere instead of letting it finish. */
   migrateOnDrain: boolean;
+  /**
+   * Transfer paths from the node topology (scenario `node`): weight-load time for a replica's GPUs and the
+   * prefill → decode KV link. Absent: `coldStart.loadBandwidthBytesPerSec` and the fleet's `link`.
+   */
+  paths?: {
+    weightLoadSec?(bytesPerGpu: number): number;
+    kvLink?: { bandwidthBytesPerSec: number; latencySec: number };
+  };
+  /**
+   * Host link of each GPU (KV swap, engine preemption `swap`): per-GPU rate with all of the replica's GPUs
+   * copying at once, and latency (the node topology's, else the GPU profile's PCIe rate). Absent: swaps are free.
+   */
+  hostLink?: { bytesPerSecPerGpu: number; latencySec: number };
   /** API-server host costs per replica (`engine.frontend: http`); absent for in-process engines. */
   frontend?: FrontendCosts;
 }
@@ -117,7 +132,30 @@ export interface FleetInput {
   seed: number;
   recordSteps?: boolean;
   perRequestDetail?: boolean;
+  /** Power and thermal models (scenario `power`), or energy accounting only; absent: physics off. */
+  power?: FleetPowerInput;
   /** Fuse runs of unchanging decode steps (default true; exactness tests compare with false). */
   fuseDecodes?: boolean;
   onProgress?: (simSec: number, completed: number) => void;
+}
+
+/** One pool's power/thermal parameters (per GPU). */
+export interface PoolPowerInput {
+  params: PowerParams;
+  /** Effective per-GPU cap after the GPU, node and facility limits (W). */
+  capWatts: number;
+  inletC: number;
+  cooling: Cooling;
+  /** Dense peak FLOP/s and HBM bandwidth of one GPU (for the activity of a step). */
+  peakFlopsPerGpu: number;
+  memoryBytesPerSecPerGpu: number;
+}
+
+export interface FleetPowerInput {
+  /** True with a `power` block: caps and throttling change step times. False: energy is only observed. */
+  scalesSteps: boolean;
+  pue: number;
+  /** Interval of the power/temperature samples (s). */
+  sampleSec: number;
+  pools: PoolPowerInput[];
 }

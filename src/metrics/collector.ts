@@ -58,6 +58,18 @@ export class MetricsCollector {
   deferred = 0;
   firstArrivalSec = Infinity;
   lastCompletionSec = 0;
+  /**
+   * Warm-up requests (`workload.warmupRequests`) that arrived. They run, and count in `arrived`, `completed`
+   * and the token totals (cost), but in no latency sample and not in the throughput numerators.
+   */
+  warmup = 0;
+  warmupCompleted = 0;
+  warmupInputTokens = 0;
+  warmupOutputTokens = 0;
+  /** Arrival time of the first request that is not warm-up (start of the throughput window when warm-up is on). */
+  firstMeasuredArrivalSec = Infinity;
+  /** Σ time in system of every completed request, warm-up included (Little's law). */
+  sojournSumSec = 0;
 
   // Little's law bookkeeping: ∫ N(t) dt where N = requests in the system (arrived, not finished).
   private inSystem = 0;
@@ -71,10 +83,12 @@ export class MetricsCollector {
   /** Tokens (input + output) of arrived requests: the demand, for fair-share accounting. */
   demandTokens = 0;
 
-  onArrival(nowSec: number, tokens = 0): void {
+  onArrival(nowSec: number, tokens = 0, warmup = false): void {
     this.arrived++;
     this.demandTokens += tokens;
     if (nowSec < this.firstArrivalSec) this.firstArrivalSec = nowSec;
+    if (warmup) this.warmup++;
+    else if (nowSec < this.firstMeasuredArrivalSec) this.firstMeasuredArrivalSec = nowSec;
     this.changeInSystem(nowSec, +1);
   }
 
@@ -104,11 +118,18 @@ export class MetricsCollector {
     const ttft = seq.firstTokenSec - req.arrivalSec;
     const e2e = nowSec - req.arrivalSec;
     this.completed++;
-    this.ttftSec.push(ttft);
-    this.e2eSec.push(e2e);
-    this.queueSec.push(seq.firstScheduledSec - req.arrivalSec);
-    if (this.hasFrontend) this.frontendSec.push(seq.frontendSec);
-    if (req.outputTokens > 1) this.tpotSec.push((e2e - ttft) / (req.outputTokens - 1));
+    this.sojournSumSec += e2e;
+    if (req.warmup) {
+      this.warmupCompleted++;
+      this.warmupInputTokens += req.inputTokens;
+      this.warmupOutputTokens += req.outputTokens;
+    } else {
+      this.ttftSec.push(ttft);
+      this.e2eSec.push(e2e);
+      this.queueSec.push(seq.firstScheduledSec - req.arrivalSec);
+      if (this.hasFrontend) this.frontendSec.push(seq.frontendSec);
+      if (req.outputTokens > 1) this.tpotSec.push((e2e - ttft) / (req.outputTokens - 1));
+    }
     this.inputTokens += req.inputTokens;
     this.outputTokens += req.outputTokens;
     if (seq.preemptions > 0) this.preemptedRequests++;

@@ -22,9 +22,9 @@ export class MetricsSink {
     return this.tenants.length > 0;
   }
 
-  onArrival(nowSec: number, tenant: number, tokens: number): void {
-    this.all.onArrival(nowSec, tokens);
-    if (this.tenants.length > 0) this.tenants[tenant].onArrival(nowSec, tokens);
+  onArrival(nowSec: number, tenant: number, tokens: number, warmup = false): void {
+    this.all.onArrival(nowSec, tokens, warmup);
+    if (this.tenants.length > 0) this.tenants[tenant].onArrival(nowSec, tokens, warmup);
   }
 
   onReject(nowSec: number, reason: RejectReason, tenant: number): void {

@@ -42,7 +42,7 @@ import {
   shardedLayerLinearShapes, slidingLayerCount, validateParallelism, type MlpKind,
 } from './model-math.ts';
 import type { Parallelism, PrecisionConfig } from './precision.ts';
-import type { BatchShape, StepCost, StepTimeModel } from './types.ts';
+import type { BatchShape, StepCost, StepTimeModel, TpCollectives } from './types.ts';
 
 /** CPU work on the critical path of every engine step (input preparation, sampling, launch). */
 export interface CpuOverhead {
@@ -123,6 +123,8 @@ export interface RooflineOptions {
   /** Replaces the GPU profile's default efficiencies (e.g. a calibrated model). */
   efficiency?: EfficiencyModel;
   cpuOverhead?: CpuOverhead;
+  /** TP collectives over a node's links (scenario `node`); default the GPU profile's interconnect constant. */
+  collectives?: TpCollectives;
 }
 
 /** Slots of the roofline's accumulator array (see createRooflineModel). */
@@ -153,6 +155,7 @@ export function createRooflineModel(opts: RooflineOptions): StepTimeModel {
   const cpuPerSeq = cpu.perSeqSec;
 
   const tp = parallelism.tensor;
+  const coll = opts.collectives;
   const pp = parallelism.pipeline;
   const L = model.layers;
   const H = model.hiddenSize;
@@ -299,11 +302,13 @@ export function createRooflineModel(opts: RooflineOptions): StepTimeModel {
 
   function allReduce(size: number): number {
     if (tp <= 1) return 0;
+    if (coll !== undefined) return coll.allReduceSec(size);
     return 2 * (tp - 1) * linkLat + (2 * (tp - 1) / tp) * size / (linkBw * clampEff(eff.interconnect(size)));
   }
 
   function allGather(size: number): number {
     if (tp <= 1) return 0;
+    if (coll !== undefined) return coll.allGatherSec(size);
     return (tp - 1) * linkLat + ((tp - 1) / tp) * size / (linkBw * clampEff(eff.interconnect(size)));
   }
 

@@ -28,7 +28,7 @@ import type { EfficiencyModel } from './efficiency.ts';
 import { denseTensorBytesPerElement, kvHeadsPerRank, validateParallelism } from './model-math.ts';
 import type { Parallelism, PrecisionConfig } from './precision.ts';
 import type { CpuOverhead } from './roofline.ts';
-import type { BatchShape, StepCost, StepTimeModel } from './types.ts';
+import type { BatchShape, StepCost, StepTimeModel, TpCollectives } from './types.ts';
 
 /** Ops summed per decoder layer (emb is once per step). */
 export const TABLE_LAYER_OPS = [
@@ -58,6 +58,8 @@ export interface TableModelOptions {
   fallback?: 'error' | 'roofline';
   /** Array to record notes into (the factory passes the one it returns); default a new one. */
   notes?: string[];
+  /** TP collectives over a node's links (scenario `node`); default the GPU profile's interconnect constant. */
+  collectives?: TpCollectives;
 }
 
 export interface TableStepTimeModel extends StepTimeModel {
@@ -96,6 +98,7 @@ export function createTableModel(opts: TableModelOptions): TableStepTimeModel {
   const { table, gpu, model, precision, parallelism, source } = opts;
   validateParallelism(model, parallelism);
   const tp = parallelism.tensor;
+  const coll = opts.collectives;
   const pp = parallelism.pipeline;
   const why = tableMismatch(table, model, tp);
   if (why !== undefined) {
@@ -184,10 +187,12 @@ export function createTableModel(opts: TableModelOptions): TableStepTimeModel {
 
   function allReduce(size: number): number {
     if (tp <= 1) return 0;
+    if (coll !== undefined) return coll.allReduceSec(size);
     return 2 * (tp - 1) * linkLat + (2 * (tp - 1) / tp) * size / (linkBw * clamp(eff.interconnect(size)));
   }
   function allGather(size: number): number {
     if (tp <= 1) return 0;
+    if (coll !== undefined) return coll.allGatherSec(size);
     return (tp - 1) * linkLat + ((tp - 1) / tp) * size / (linkBw * clamp(eff.interconnect(size)));
   }
   function streaming(bytes: number, kernels: number): number {

@@ -38,14 +38,21 @@ export interface StepCost {
 /** Predicts the wall time of one engine step on one replica (all its TP×PP GPUs). */
 export interface StepTimeModel {
   readonly name: string;
-  /** Seconds for the step. When `cost` is given, fills it with the breakdown. */
-  predict(batch: BatchShape, cost?: StepCost): number;
+  /**
+   * Seconds for the step. When `cost` is given, fills it with the breakdown. `gpuScale` (default 1) multiplies
+   * the GPU part of the step (a lower clock); only models with `scalesGpu` honour it.
+   */
+  predict(batch: BatchShape, cost?: StepCost, gpuScale?: number): number;
+  /** Whether `predict` / `predictDecodeRun` apply `gpuScale` (the engine step model does). */
+  readonly scalesGpu?: boolean;
+  /** With `scalesGpu`: the last predicted step at another `gpuScale`, as `predict` would give it (no recompute). */
+  rescaleLast?(gpuScale: number): number;
   /**
    * Optional fast path for a run of decode-only steps of an unchanging batch (no prefill): fills
    * ends[1..extra] with ends[k] = ends[k−1] + predict(batch with decodeContextTokens + k × decodeSeqs),
    * exactly as `predict` would, given ends[0]. The engine falls back to calling `predict` per step.
    */
-  predictDecodeRun?(batch: BatchShape, extra: number, ends: Float64Array): void;
+  predictDecodeRun?(batch: BatchShape, extra: number, ends: Float64Array, gpuScale?: number): void;
 }
 
 export function emptyBatch(): BatchShape {
@@ -57,4 +64,15 @@ export function emptyBatch(): BatchShape {
 
 export function emptyCost(): StepCost {
   return { seconds: 0, flops: 0, bytes: 0, computeBoundSec: 0, commSec: 0, overheadSec: 0 };
+}
+
+/**
+ * Tensor-parallel collectives of one replica's GPUs from a node topology (src/topology/collective.ts): when
+ * given, they replace the GPU profile's interconnect constant in the step-time models.
+ */
+export interface TpCollectives {
+  /** Seconds of an all-reduce of `bytes` over the replica's TP group. */
+  allReduceSec(bytes: number): number;
+  /** Seconds of an all-gather producing `bytes` on every rank. */
+  allGatherSec(bytes: number): number;
 }

@@ -1,6 +1,6 @@
 /**
  * Loader of `profiles/power/<gpu>.yaml` through the injected `TextReader` (browser-safe; the Node adapter
- * is src/topology/node-reader.ts).
+ * is src/cli/node-text-reader.ts).
  */
 import { parseDocument } from 'yaml';
 import { UserError } from '../errors/user-error.ts';

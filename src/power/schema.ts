@@ -16,18 +16,13 @@ export type Cooling = z.infer<typeof CoolingSchema>;
 
 /** Scenario key `power`. */
 export const PowerBlockSchema = z.strictObject({
-  /** Per-GPU power limit (W); default the GPU's TDP. */
-  capWatts: positive.optional(),
-  /** Power limit for all GPUs of one node together (W), shared equally. */
-  nodeCapWatts: positive.optional(),
-  /** Facility limit (kW) on IT power × PUE, shared equally by every GPU of the fleet. */
-  facilityCapKw: positive.optional(),
-  /** Cold-aisle / coolant inlet temperature (°C); default 25. */
-  inletC: z.number().finite().min(-20).max(70).optional(),
-  cooling: CoolingSchema.optional(),
-  /** Power usage effectiveness: facility watts / IT watts; default 1.3. */
-  pue: z.number().finite().min(1).max(3).optional(),
-});
+  capWatts: positive.optional().describe('Per-GPU power limit, W (default the GPU\'s TDP)'),
+  nodeCapWatts: positive.optional().describe('Power limit of all GPUs of one node together, W (shared equally)'),
+  facilityCapKw: positive.optional().describe('Facility limit on GPU power × PUE, kW (shared equally by every GPU of the fleet at its largest)'),
+  inletC: z.number().finite().min(-20).max(70).optional().describe('Cold-aisle / coolant inlet temperature, °C (default 25)'),
+  cooling: CoolingSchema.optional().describe('Thermal path: air or liquid (resistance and time constant from profiles/power)'),
+  pue: z.number().finite().min(1).max(3).optional().describe('Power usage effectiveness: facility watts / IT watts (default 1.3)'),
+}).describe('Power caps and thermal throttling change step times; an empty block turns them on with profile defaults');
 export type PowerBlock = z.infer<typeof PowerBlockSchema>;
 
 export const ThermalPathSchema = z.strictObject({

@@ -16,7 +16,8 @@ export function formatReportTable(r: RunReport): string {
   lines.push('');
   lines.push(
     `requests   ${int(q.arrived)} arrived · ${int(q.completed)} completed · ${int(q.rejected)} rejected · ` +
-    `${int(q.preempted)} preempted (${int(q.preemptions)} preemptions)`,
+    `${int(q.preempted)} preempted (${int(q.preemptions)} preemptions)` +
+    (q.warmup > 0 ? ` · ${int(q.warmup)} warm-up (not in statistics)` : ''),
   );
   const reasons = Object.entries(q.rejectedByReason);
   if (reasons.length > 0) lines.push(`rejected   ${reasons.map(([k, v]) => `${k}: ${int(v)}`).join(' · ')}`);
@@ -39,10 +40,38 @@ export function formatReportTable(r: RunReport): string {
     `kv cache   ${int(r.kvCache.capacityTokens)} tokens per replica · peak ${fmt(r.kvCache.peakUtilization * 100, 1)}%` +
     (r.kvCache.prefixHitTokens > 0 ? ` · prefix hits ${fmt(r.kvCache.prefixHitRate * 100, 1)}% of input tokens` : ''),
   );
-  lines.push(
-    `cost       $${fmt(r.cost.totalUsd, 2)} for ${fmt(r.cost.gpuHours, 2)} GPU-h at $${fmt(r.cost.gpuHourUsd, 2)}/GPU-h · ` +
-    `$${fmt(r.cost.usdPerMillionOutputTokens, 3)} per M output tokens · $${fmt(r.cost.usdPerMillionTokens, 3)} per M tokens`,
-  );
+  if (r.cost.mode !== undefined && r.cost.breakdown) {
+    const b = r.cost.breakdown;
+    lines.push(
+      `cost       ${r.cost.mode}: $${fmt(r.cost.totalUsd, 2)} ($${fmt(r.cost.usdPerHour ?? 0, 2)}/h) · capex $${fmt(b.capexUsd, 2)} · energy $${fmt(b.energyUsd, 2)} · ` +
+      `cloud $${fmt(b.cloudUsd, 2)} · overhead $${fmt(b.overheadUsd, 2)} · $${fmt(r.cost.usdPerMillionInputTokens ?? 0, 3)} per M input, ` +
+      `$${fmt(r.cost.usdPerMillionOutputTokens, 3)} per M output tokens`,
+    );
+  } else {
+    lines.push(
+      `cost       $${fmt(r.cost.totalUsd, 2)} for ${fmt(r.cost.gpuHours, 2)} GPU-h at $${fmt(r.cost.gpuHourUsd, 2)}/GPU-h · ` +
+      `$${fmt(r.cost.usdPerMillionOutputTokens, 3)} per M output tokens · $${fmt(r.cost.usdPerMillionTokens, 3)} per M tokens`,
+    );
+  }
+  if (r.power && r.energy) {
+    lines.push(
+      `power      ${fmt(r.power.meanWattsPerGpu, 0)} W mean · ${fmt(r.power.peakWattsPerGpu, 0)} W peak per GPU (cap ${r.power.capWattsPerGpu.map((w) => fmt(w, 0)).join('/')} W) · ` +
+      `facility peak ${fmt(r.power.facilityPeakKw, 2)} kW${r.power.affectsStepTimes ? '' : ' (observed: step times unchanged)'}`,
+    );
+    lines.push(
+      `energy     ${fmt(r.energy.kWh, 3)} kWh · ${fmt(r.energy.joulesPerOutputToken, 3)} J per output token · ${fmt(r.energy.joulesPerRequest, 1)} J per request` +
+      `${r.energy.gCo2PerToken !== undefined ? ` · ${fmt(r.energy.gCo2PerToken * 1000, 3)} mg CO2 per token` : ''}`,
+    );
+  }
+  if (r.thermal) lines.push(`thermal    max ${fmt(r.thermal.maxC, 1)} °C · throttled ${fmt(r.thermal.throttledFraction * 100, 1)}% of GPU time`);
+  if (r.topology) {
+    for (const [name, p] of Object.entries(r.topology.pools)) {
+      lines.push(
+        `topology   ${r.topology.node} (${r.topology.placement}) · ${name}: GPUs ${p.gpus.join(',')} on socket ${p.cpuSocket} · ` +
+        `all-reduce 16 MiB ${fmt(p.allReduceMsPer16MiB, 3)} ms · weight load ${fmt(p.weightLoadSec, 1)} s`,
+      );
+    }
+  }
   const f = r.fleet;
   const dynamic = f.replicas.min !== f.replicas.max || f.coldStarts.count > 0 || f.failures > 0 || Object.keys(f.pools).length > 1;
   if (dynamic) {

@@ -6,11 +6,14 @@ import { checkSlo } from '../check/slo.ts';
 import type { SloResult } from '../check/slo.ts';
 import type { ResolvedScenario } from '../scenario/resolve.ts';
 import { roundTree } from './round.ts';
+import { costOfRun, type GpuPriceDefaults } from '../cost/tco.ts';
 
 export interface RequestCounts {
   arrived: number; completed: number; rejected: number; preempted: number; preemptions: number;
   inFlight: number; rejectedByReason: Record<string, number>;
   retried: number; lost: number; deferred: number; waitedOnColdStart: number;
+  /** Warm-up requests (`workload.warmupRequests`): run, but in no latency or throughput statistic. */
+  warmup: number;
 }
 export interface Throughput {
   requestsPerSec: number; inputTokensPerSec: number; outputTokensPerSec: number; totalTokensPerSec: number;
@@ -83,6 +86,25 @@ export interface RunReport {
   cost: {
     gpuHourUsd: number; gpuHourUsdSource: string; gpuHours: number; totalUsd: number;
     usdPerMillionOutputTokens: number; usdPerMillionTokens: number;
+    /** With `cost.mode` (cost of ownership): */
+    mode?: string;
+    usdPerMillionInputTokens?: number;
+    usdPerHour?: number;
+    breakdown?: { capexUsd: number; energyUsd: number; cloudUsd: number; overheadUsd: number };
+    onpremGpuHours?: number;
+    cloudGpuHours?: number;
+    expectedSpotInterruptions?: number;
+  };
+  /** With a `power` block (or energy for a cost mode): GPU board power per GPU over serving time. */
+  power?: { meanWattsPerGpu: number; peakWattsPerGpu: number; facilityPeakKw: number; capWattsPerGpu: number[]; affectsStepTimes: boolean };
+  energy?: { joulesPerOutputToken: number; joulesPerRequest: number; kWh: number; facilityKWh: number; gCo2PerToken?: number };
+  /** With a `power` block: GPU temperature and thermal throttling. */
+  thermal?: { maxC: number; throttledFraction: number };
+  /** With a `node`: where the replicas sit and what their transfers cost. */
+  topology?: {
+    node: string; placement: string;
+    pools: Record<string, { gpus: number[]; cpuSocket: number; allReduceMsPer16MiB: number; hostPenaltyUs: number; weightLoadSec: number }>;
+    kvLink?: { bandwidthBytesPerSec: number; latencySec: number; mode: string };
   };
   slo: SloResult;
   fleet: {
@@ -102,6 +124,8 @@ export interface RunReport {
     prefixCaching: boolean; overlapScheduling: boolean; cudaGraphMaxBatch: number; guaranteedNoEvict: boolean;
     memoryMode: string; gpuMemoryUtilization: number; kvFreeFraction?: number;
     overheads: Record<string, number>; overheadsSource: Record<string, string>; sources: string[];
+    /** With `engine.preemption: swap`: preemptions that swapped KV out to host memory, and swap-ins. */
+    swap?: { outs: number; ins: number };
   };
   /** The host path (`engine.frontend: http`). */
   host?: { frontendCores: number; frontendUtilization: number; frontendCpuSec: number };
@@ -113,14 +137,24 @@ function counts(m: MetricsCollector): RequestCounts {
     arrived: m.arrived, completed: m.completed, rejected: m.rejected, preempted: m.preemptedRequests,
     preemptions: m.preemptions, inFlight: m.inFlight, rejectedByReason: { ...m.rejectedByReason },
     retried: m.retried, lost: m.lost, deferred: m.deferred, waitedOnColdStart: m.waitedOnColdStart,
+    warmup: m.warmup,
   };
 }
 
+/**
+ * Completed requests and their tokens per second of the measurement window. Without warm-up the window is
+ * [0, simSec]; with warm-up requests it starts at the first non-warm-up arrival, and warm-up requests are
+ * left out of the numerators (docs/output.md).
+ */
 function throughput(m: MetricsCollector, simSec: number): Throughput {
-  const per = (x: number) => (simSec > 0 ? x / simSec : 0);
+  const start = m.warmup > 0 ? Math.min(m.firstMeasuredArrivalSec, simSec) : 0;
+  const window = simSec - start;
+  const per = (x: number) => (window > 0 ? x / window : 0);
+  const input = m.inputTokens - m.warmupInputTokens;
+  const output = m.outputTokens - m.warmupOutputTokens;
   return {
-    requestsPerSec: per(m.completed), inputTokensPerSec: per(m.inputTokens), outputTokensPerSec: per(m.outputTokens),
-    totalTokensPerSec: per(m.inputTokens + m.outputTokens),
+    requestsPerSec: per(m.completed - m.warmupCompleted), inputTokensPerSec: per(input), outputTokensPerSec: per(output),
+    totalTokensPerSec: per(input + output),
   };
 }
 
@@ -284,7 +318,7 @@ export function buildReport(res: FleetResult, r: ResolvedScenario): RunReport {
   // Little's law: L = λW over the whole run, with W the mean time in system of finished requests.
   const meanInSystem = simSec > 0 ? m.inSystemAreaReqSec / simSec : 0;
   const lambda = simSec > 0 ? m.completed / simSec : 0;
-  const w = m.completed > 0 ? m.e2eSec.sum() / m.completed : 0;
+  const w = m.completed > 0 ? m.sojournSumSec / m.completed : 0;
 
   const report: RunReport = {
     scenario: s.name,
@@ -359,6 +393,8 @@ export function buildReport(res: FleetResult, r: ResolvedScenario): RunReport {
     notes: [...new Set([...r.notes, ...r.pools.flatMap((p) => p.perfNotes)])],
   };
 
+  addPhysics(report, res, r, simSec);
+
   if (s.tenants && res.sink.tenants.length > 0) {
     const tenants: Record<string, TenantReport> = {};
     const totalGpuSec = res.sink.all.gpuSec;
@@ -379,4 +415,99 @@ export function buildReport(res: FleetResult, r: ResolvedScenario): RunReport {
     report.fairness = { jainIndex: jainIndex(shares.map((x, i) => (fair[i] > 0 ? x / fair[i] : 1))) };
   }
   return roundTree(report, 7);
+}
+
+/** Power, energy, thermal, topology and cost-of-ownership blocks (only for scenarios that ask for them). */
+function addPhysics(report: RunReport, res: FleetResult, r: ResolvedScenario, simSec: number): void {
+  const s = r.scenario;
+  const m = res.metrics;
+  const pw = res.power;
+  if (r.engine.preemption === 'swap') {
+    let outs = 0;
+    let ins = 0;
+    for (const rep of res.replicas) { outs += rep.swapOuts; ins += rep.swapIns; }
+    report.engine.swap = { outs, ins };
+  }
+  if (r.node) {
+    const pools: NonNullable<RunReport['topology']>['pools'] = {};
+    for (const p of r.pools) {
+      const t = p.topology!;
+      pools[p.name] = {
+        gpus: [...t.placement.gpus], cpuSocket: t.placement.cpuSocket,
+        allReduceMsPer16MiB: p.parallelism.tensor > 1 ? t.collectives.allReduceSec(16 * 2 ** 20) * 1e3 : 0,
+        hostPenaltyUs: t.hostPenaltySec * 1e6,
+        weightLoadSec: t.weightLoadSec(p.capacity.weightBytesPerGpu),
+      };
+    }
+    report.topology = { node: r.node.profile.id, placement: r.node.placement, pools, ...(r.kvLink ? { kvLink: r.kvLink } : {}) };
+  }
+  if (pw !== null) {
+    report.power = {
+      meanWattsPerGpu: pw.meanWattsPerGpu, peakWattsPerGpu: pw.peakWattsPerGpu, facilityPeakKw: pw.facilityPeakKw,
+      capWattsPerGpu: r.power!.pools.map((p) => p.capWatts), affectsStepTimes: pw.scalesSteps,
+    };
+    const kWh = pw.joules / 3.6e6;
+    report.energy = {
+      joulesPerOutputToken: m.outputTokens > 0 ? pw.joules / m.outputTokens : 0,
+      joulesPerRequest: m.completed > 0 ? pw.joules / m.completed : 0,
+      kWh, facilityKWh: kWh * pw.pue,
+    };
+    if (pw.scalesSteps) report.thermal = { maxC: pw.maxC, throttledFraction: pw.throttledFraction };
+  }
+  const mode = s.cost.mode;
+  if (mode === undefined) {
+    const g = s.cost.gridGCo2PerKwh;
+    if (g !== undefined && report.energy && m.outputTokens > 0) report.energy.gCo2PerToken = (report.energy.facilityKWh * g) / m.outputTokens;
+    return;
+  }
+  const block = { ...s.cost, mode };
+  const tl = res.timeline;
+  // Hybrid: each pool's baseline (its replicas at t = 0, or its minimum) is owned; the rest is cloud burst.
+  let onpremGpuSec = 0;
+  let cloudGpuSec = 0;
+  const prov = s.fleet.provisioning;
+  r.pools.forEach((p, i) => {
+    const held = tl.gpuSecByPool[i];
+    if (mode === 'cloud') { cloudGpuSec += held; return; }
+    if (mode === 'onprem') { onpremGpuSec += held; return; }
+    const baseline = prov.kind === 'reactive' ? prov.minReplicas : prov.kind === 'static' ? p.replicas : 0;
+    const owned = Math.min(held, baseline * p.gpusPerReplica * simSec);
+    onpremGpuSec += owned;
+    cloudGpuSec += held - owned;
+  });
+  const totalJ = pw?.joules ?? 0;
+  const heldSec = onpremGpuSec + cloudGpuSec;
+  const onpremShare = heldSec > 0 ? onpremGpuSec / heldSec : 0;
+  let prefillBusy = 0;
+  let decodeBusy = 0;
+  for (const rep of res.replicas) {
+    prefillBusy += rep.prefillBusySec * rep.gpus;
+    decodeBusy += (rep.busySec - rep.prefillBusySec) * rep.gpus;
+  }
+  const first = r.pools[0];
+  const prices: GpuPriceDefaults = r.prices ?? {
+    onDemandUsdPerGpuHour: first.gpuHourUsd, reservedUsdPerGpuHour: first.gpuHourUsd, spotUsdPerGpuHour: first.gpuHourUsd,
+    spotInterruptionsPerHour: 0, purchaseUsd: first.gpu.price.purchaseUsd,
+  };
+  const c = costOfRun(block, prices, {
+    durationSec: simSec, onpremGpuSec, cloudGpuSec,
+    onpremItKwh: (totalJ * onpremShare) / 3.6e6, cloudItKwh: (totalJ * (1 - onpremShare)) / 3.6e6,
+    inputTokens: m.inputTokens, outputTokens: m.outputTokens, prefillBusySec: prefillBusy, decodeBusySec: decodeBusy,
+    pue: pw?.pue ?? 1,
+  });
+  const tokens = m.inputTokens + m.outputTokens;
+  report.cost = {
+    ...report.cost,
+    mode,
+    totalUsd: c.totalUsd,
+    usdPerMillionInputTokens: c.usdPerMillionInputTokens,
+    usdPerMillionOutputTokens: c.usdPerMillionOutputTokens,
+    usdPerMillionTokens: tokens > 0 ? (c.totalUsd / tokens) * 1e6 : NaN,
+    usdPerHour: c.usdPerHour,
+    breakdown: { ...c.breakdown },
+    onpremGpuHours: onpremGpuSec / 3600,
+    cloudGpuHours: cloudGpuSec / 3600,
+    expectedSpotInterruptions: c.expectedSpotInterruptions,
+  };
+  if (c.gCo2PerToken !== undefined && report.energy) report.energy.gCo2PerToken = c.gCo2PerToken;
 }

@@ -110,6 +110,7 @@ export const TenantSchema = z
     trace: TraceSchema.optional(),
     requests: positiveInt.optional(),
     durationSec: pos.optional(),
+    warmupRequests: z.number().int().min(0).default(0).describe('The first N requests run but are left out of every statistic'),
     quota: QuotaSchema.optional(),
     admission: z.strictObject({
       maxPredictedTtftMs: pos.describe('Reject when the predicted TTFT on the chosen replica is above this'),

@@ -25,6 +25,11 @@ import {
 } from '../engine/kinds.ts';
 import { createEngineStepModel } from '../engine/step-model.ts';
 import { parseOverheadsText } from '../engine/overheads-file.ts';
+import type { NodeProfile } from '../topology/schema.ts';
+import type { GpuPowerProfile } from '../power/schema.ts';
+import type { FleetPowerInput } from '../fleet/types.ts';
+import type { GpuPriceDefaults } from '../cost/tco.ts';
+import { kvLink, poolTopology, resolveNode, resolvePower, type NodeContext, type PoolTopology } from './physics.ts';
 
 /** The engine as resolved: kind, frontend, host costs and where each value comes from. */
 export interface ResolvedEngine {
@@ -65,6 +70,8 @@ export interface ResolvedPool {
   calibrationSource: string;
   /** Caveats of the step-time model (the table model appends to it while it runs). */
   perfNotes: string[];
+  /** Transfer paths from the node topology (scenario `node`), or undefined. */
+  topology?: PoolTopology;
 }
 
 /** Everything a run needs, resolved from a validated scenario: profiles, capacity, step-time models. */
@@ -87,6 +94,14 @@ export interface ResolvedScenario {
   notes: string[];
   /** Fresh request streams, one per tenant (each call starts the traffic from the beginning). */
   makeWorkloads(): { tenant: number; workload: FleetWorkload }[];
+  /** The node topology (scenario `node`), or undefined. */
+  node?: NodeContext;
+  /** Prefill → decode KV link derived from the node topology (disaggregation with a node). */
+  kvLink?: { bandwidthBytesPerSec: number; latencySec: number; mode: string };
+  /** Power/thermal input of the fleet (a `power` block, or energy for cost), or undefined. */
+  power?: FleetPowerInput;
+  /** Dated price defaults of the first pool's GPU (profiles/power) when `cost.mode` is given. */
+  prices?: GpuPriceDefaults;
   /** The fleet simulator's input. */
   fleetInput(opts?: { recordSteps?: boolean; perRequestDetail?: boolean; onProgress?: FleetInput['onProgress'] }): FleetInput;
 }
@@ -106,6 +121,10 @@ export interface ResolveEnv {
   readText?(absPath: string): string;
   /** Calibration and table files of the step-time models (profiles/calibration, profiles/tables). */
   calibration: CalibrationDataSource;
+  /** Node profiles (profiles/nodes) for the scenario key `node`; absent: scenarios with a node cannot run. */
+  loadNode?(id: string): NodeProfile;
+  /** Per-GPU power, thermal and price defaults (profiles/power) for `power` and `cost.mode`. */
+  loadPower?(gpuId: string): GpuPowerProfile;
 }
 
 
@@ -151,6 +170,8 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
     guaranteedNoEvict: e.guaranteedNoEvict ?? (scheduler === kd.scheduler ? kd.guaranteedNoEvict : false),
     wholePrompt: e.chunkedPrefill !== undefined ? !e.chunkedPrefill && scheduler !== 'continuous' && scheduler !== 'static'
       : scheduler === kd.scheduler ? kd.wholePrompt : false,
+    ...(e.preemption !== undefined ? { preemption: e.preemption } : {}),
+    ...(e.swapSpaceGiB !== undefined ? { swapSpaceBytesPerGpu: e.swapSpaceGiB * 2 ** 30 } : {}),
   };
   const overlapScheduling = e.overlapScheduling ?? (legacy ? false : kd.overlapScheduling);
   const cudaGraphs = e.cudaGraphs ?? (legacy ? false : kd.cudaGraphSizes.length > 0);
@@ -175,6 +196,7 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
     overheadsFile: fileOverheads?.file,
   };
 
+  const node = resolveNode(s, env.loadNode);
   // `where` is the key path of the pool's parallelism; `gpuPath` the key its GPU id came from.
   const makePool = (name: string, role: ReplicaRole, gpuId: string, par: Parallelism, replicas: number, where: string,
     weight = 1, priceOverride?: number, gpuPath = 'gpu'): ResolvedPool => {
@@ -191,8 +213,10 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
       parallelismPath: where,
     });
     for (const n of precisionNotes(gpu, precision)) if (!notes.includes(n)) notes.push(n);
+    const topology = node ? poolTopology(node, gpu, par, where) : undefined;
     const pm = buildStepTimeModel({
       kind: s.perfModel, gpu, model, precision, parallelism: par, tableFallback: s.tableFallback, gpuOnly: true,
+      ...(topology ? { collectives: topology.collectives } : {}),
     }, env.calibration);
     // Host costs: the scenario's (inline or file), else the calibrated CPU overhead of this GPU's data, else
     // the engine kind's documented defaults.
@@ -205,7 +229,7 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
       else engineInfo.overheadsSource[k] = `engine.kind ${s.engine.kind} default`;
     }
     const perf = createEngineStepModel(pm.model, {
-      stepSec: o.stepSec, perSeqSec: o.perSeqSec, perTpWorkerSec: o.perTpWorkerSec, gpuEfficiency: o.gpuEfficiency,
+      stepSec: o.stepSec + (topology?.hostPenaltySec ?? 0), perSeqSec: o.perSeqSec, perTpWorkerSec: o.perTpWorkerSec, gpuEfficiency: o.gpuEfficiency,
       overlapScheduling, cudaGraphSizes, tensor: par.tensor,
     });
     const price = priceOverride ?? s.cost.gpuHourUsd;
@@ -220,6 +244,7 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
       calibrated: pm.calibrated,
       calibrationSource: pm.calibrationSource,
       perfNotes: pm.notes,
+      ...(topology ? { topology } : {}),
     };
   };
 
@@ -275,7 +300,7 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
 
   const makeWorkloads = () =>
     tenantCfgs.map((t, i) => {
-      const cfg = { arrivals: t.arrivals, lengths: t.lengths, trace: t.trace, requests: t.requests, durationSec: t.durationSec } as WorkloadConfig;
+      const cfg = { arrivals: t.arrivals, lengths: t.lengths, trace: t.trace, requests: t.requests, durationSec: t.durationSec, warmupRequests: t.warmupRequests } as WorkloadConfig;
       const keyPrefix = s.tenants ? `tenants.${i}` : 'workload';
       const w = buildWorkload(cfg, {
         seed: s.seed, ...fileAccessNamingKeys(env, keyPrefix, cfg),
@@ -292,7 +317,7 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
         const mine = t.trace?.tenantColumn !== undefined
           ? () => { for (let r = src.next(); r; r = src.next()) if (r.tag === t.name) return r; return null; }
           : () => src.next();
-        return { tenant: i, workload: { kind: 'open' as const, source: { next: () => tagged(mine(), i, pr) } } };
+        return { tenant: i, workload: { ...workload, source: { next: () => tagged(mine(), i, pr) } } };
       }
       if (s.tenants && workload.kind === 'closed') {
         const lengths = workload.lengths;
@@ -314,7 +339,7 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
       case 'serverless': return prov;
     }
   };
-  const failures: FailureSpec | undefined = s.failures
+  let failures: FailureSpec | undefined = s.failures
     ? {
       mtbfSec: s.failures.mtbfSec, mttrSec: s.failures.mttrSec, onFailure: s.failures.onFailure,
       schedule: s.failures.schedule.map((f, i) => {
@@ -331,12 +356,56 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
     }
     : undefined;
 
+  const link = node && s.disaggregation ? kvLink(node, pools[0].topology!.placement, pools[1].topology!.placement) : undefined;
+  if (node) {
+    notes.push(`node ${node.profile.id}, placement ${node.placement}: TP collectives, weight loads (${pools[0].topology!.weightSource})${link ? ` and KV hand-offs (${link.mode})` : ''} follow its links`);
+  }
+  const maxReplicas = (p: ResolvedPool): number => {
+    const prov = s.fleet.provisioning;
+    switch (prov.kind) {
+      case 'static': return p.replicas;
+      case 'reactive': return prov.maxReplicas;
+      case 'scheduled': return Math.max(1, ...prov.schedule.map((e) => e.replicas));
+      case 'serverless': return prov.maxReplicas;
+    }
+  };
+  const power = resolvePower(s, pools.map((p) => ({ gpu: p.gpu, precision, gpusPerReplica: p.gpusPerReplica, maxReplicas: maxReplicas(p) })), node, env.loadPower);
+
+  let prices: GpuPriceDefaults | undefined;
+  if (s.cost.mode !== undefined) {
+    if (!env.loadPower) throw new UserError('cost.mode needs GPU price defaults, which this environment cannot load', { where: 'cost.mode', fix: 'run it with the servesim CLI' });
+    prices = env.loadPower(pools[0].gpu.id).price;
+    if (pools.some((p) => p.gpu.id !== pools[0].gpu.id)) notes.push(`cost.mode: prices of ${pools[0].gpu.id} are used for every pool`);
+  }
+  // Spot capacity is interrupted: in cloud mode with spot pricing, interruptions are injected as failures
+  // (work retried elsewhere; a replacement is acquired and loads weights) unless the scenario scripts its own
+  // failures or sets cost.spotInterruptionsPerHour to 0.
+  if (s.cost.mode === 'cloud' && s.cost.cloudPricing === 'spot' && prices) {
+    const perGpuHour = s.cost.spotInterruptionsPerHour ?? prices.spotInterruptionsPerHour;
+    if (s.failures) {
+      notes.push('cost.cloudPricing spot: the scenario\'s failures block replaces the injected spot interruptions');
+    } else if (perGpuHour > 0) {
+      const g = pools[0].gpusPerReplica;
+      failures = { mtbfSec: 3600 / (perGpuHour * g), mttrSec: Math.max(s.fleet.coldStart.acquisitionSec, 1e-3), onFailure: 'retry', schedule: [] };
+      notes.push(`spot interruptions injected as failures: ${perGpuHour} per GPU-hour, replica MTBF ${(3600 / (perGpuHour * g) / 3600).toFixed(1)} h, replacement after ~${s.fleet.coldStart.acquisitionSec} s + weight load + warm-up`);
+    }
+  }
+
   const fleetInput: ResolvedScenario['fleetInput'] = (opts = {}) => ({
     pools: pools.map((p): PoolInput => ({
       name: p.name, role: p.role, engine, kvBlocks: p.capacity.numBlocks, perf: p.perf, gpusPerReplica: p.gpusPerReplica,
       gpuHourUsd: p.gpuHourUsd, weightBytesPerGpu: p.capacity.weightBytesPerGpu,
       kvTransferBytes: (tokens: number) => kvBytesForContext(model, precision.kvCache, tokens),
       provisioning: provisioning(p), coldStart: s.fleet.coldStart, weight: p.weight, migrateOnDrain: s.fleet.migrateOnDrain,
+      ...(engine.preemption === 'swap' ? {
+        hostLink: p.topology?.hostLink ?? { bytesPerSecPerGpu: p.gpu.pcie.bandwidthBytesPerSec, latencySec: 0 },
+      } : {}),
+      ...(p.topology ? {
+        paths: {
+          weightLoadSec: p.topology.weightLoadSec,
+          ...(link && p.role === 'prefill' ? { kvLink: { bandwidthBytesPerSec: link.bandwidthBytesPerSec, latencySec: link.latencySec } } : {}),
+        },
+      } : {}),
       ...(engineInfo.frontend === 'http' ? {
         frontend: {
           cores: engineInfo.frontendCores,
@@ -354,6 +423,7 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
     workloads: makeWorkloads(),
     link: s.disaggregation ? s.disaggregation.link : undefined,
     failures,
+    ...(power ? { power } : {}),
     hashBlockTokens,
     seed: s.seed,
     recordSteps: opts.recordSteps,
@@ -364,6 +434,7 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
   const p0 = pools[0];
   return {
     scenario: s, model, precision, engine, engineInfo, pools, tenants, hashBlockTokens, notes, makeWorkloads, fleetInput,
+    ...(node ? { node } : {}), ...(link ? { kvLink: link } : {}), ...(power ? { power } : {}), ...(prices ? { prices } : {}),
     gpu: p0.gpu, capacity: p0.capacity, perf: p0.perf, gpusPerReplica: p0.gpusPerReplica,
   };
 }
@@ -410,7 +481,7 @@ function fileAccessNamingKeys(env: ResolveEnv, prefix: string, cfg: WorkloadConf
 function withTraceKey(w: FleetWorkload, key: string): FleetWorkload {
   if (w.kind !== 'open') return w;
   const src = w.source;
-  return { kind: 'open', source: { next: () => atPath(key, () => src.next()) } };
+  return { ...w, source: { next: () => atPath(key, () => src.next()) } };
 }
 
 /** The most replicas a pool can ever have under the scenario's provisioning. */

@@ -9,6 +9,9 @@ import { SloSchema } from './slo-schema.ts';
 export { SloSchema } from './slo-schema.ts';
 import { MAX_REPLICAS } from './limits.ts';
 import { QUEUE_POLICIES } from '../engine/wait-queue.ts';
+import { CostBlockSchema } from '../cost/schema.ts';
+import { PowerBlockSchema } from '../power/schema.ts';
+import { NodeKeySchema, PlacementSchema } from '../topology/schema.ts';
 import {
   DisaggregationSchema, FailuresSchema, FleetSchema, PoolSchema, RouterSchema, TenantSchema,
 } from './fleet-schema.ts';
@@ -51,6 +54,8 @@ export const EngineSchema = z.strictObject({
   overlapScheduling: z.boolean().optional().describe('CPU scheduling overlaps the GPU step (vLLM async scheduling, SGLang/TRT-LLM overlap scheduler)'),
   cudaGraphs: z.boolean().optional().describe('Pad decode batches to captured CUDA-graph sizes (default from engine.kind)'),
   chunkedPrefill: z.boolean().optional().describe('Split prompts longer than the step budget across steps (vLLM enable_chunked_prefill, TRT-LLM enable_chunked_prefill; default from engine.kind). Off: a longer prompt is rejected'),
+  preemption: z.enum(['recompute', 'swap']).optional().describe('When the KV cache runs out: drop a running sequence\'s KV and recompute it (default), or swap it to host memory and back over the host link (vLLM V0 preemption_mode; decoding sequences, within swapSpaceGiB)'),
+  swapSpaceGiB: z.number().positive().optional().describe('Host memory for swapped KV per GPU, GiB (vLLM swap_space; default 4)'),
   guaranteedNoEvict: z.boolean().optional().describe('Admit a request only when its whole input + output fits in the KV cache (TensorRT-LLM GUARANTEED_NO_EVICT)'),
   overheads: z.union([z.string().min(1), OverheadsSchema]).optional().describe('Host-side costs: inline, or a YAML file (relative to the scenario) written by servesim calibrate --bench'),
   maxModelLen: positiveInt.optional().describe('Longest input + output accepted (default: the model maximum)'),
@@ -62,8 +67,13 @@ export const EngineSchema = z.strictObject({
   }
 });
 
-export const CostSchema = z.strictObject({
-  gpuHourUsd: z.number().nonnegative().optional().describe('Price of one GPU-hour (default: the GPU profile price)'),
+/**
+ * `cost`: the GPU-hour price, and with `mode` the full cost of ownership (src/cost/schema.ts, the key names are
+ * a contract). Without `mode` only gpuHourUsd applies.
+ */
+export const CostSchema = CostBlockSchema.extend({
+  mode: CostBlockSchema.shape.mode.optional(),
+  gpuHourUsd: z.number().nonnegative().optional().describe('Price of one cloud GPU-hour (default: the GPU profile price; with mode, the price class default from profiles/power)'),
 });
 
 export const ScenarioSchema = z.strictObject({
@@ -87,7 +97,13 @@ export const ScenarioSchema = z.strictObject({
   failures: FailuresSchema.optional(),
   slo: SloSchema.optional(),
   cost: CostSchema.prefault({}),
+  node: NodeKeySchema.optional().describe('Node profile id (profiles/nodes/): TP collectives, weight loading and KV hand-offs follow its links'),
+  placement: PlacementSchema.optional().describe('With node: topology-aware (a replica\'s GPUs in one NVLink island / PCIe switch, CPU on their socket; default) or naive (GPUs alternate sockets)'),
+  power: PowerBlockSchema.optional(),
 }).superRefine((s, ctx) => {
+  if (s.placement !== undefined && s.node === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['placement'], message: 'placement needs a node (profiles/nodes/) to place replicas on' });
+  }
   if (!s.workload && !s.tenants) {
     ctx.addIssue({ code: 'custom', path: ['workload'], message: 'a workload (or tenants with their own traffic) is required' });
   }

@@ -96,3 +96,17 @@ export function allReduceSec(candidates: readonly CollectiveCost[], bytes: numbe
   for (let i = 0; i < candidates.length; i++) best = Math.min(best, collectiveSec(candidates[i]!, bytes));
   return best;
 }
+
+/**
+ * Seconds of the fastest candidate's all-gather of `bytes` (each rank ends with all of it): the all-gather
+ * half of the algorithm's all-reduce (ring: n − 1 of its 2(n − 1) steps). 0 for a single GPU.
+ */
+export function allGatherSec(candidates: readonly CollectiveCost[], bytes: number): number {
+  let best = candidates.length === 0 ? 0 : Infinity;
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i]!;
+    const t = c.baseLatencySec + (c.steps / 2) * (c.latencySec + (bytes * c.chunkFraction) / c.bytesPerSec);
+    if (t < best) best = t;
+  }
+  return best;
+}

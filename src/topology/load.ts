@@ -1,6 +1,6 @@
 /**
  * Node-profile loader. File access goes through a small injected reader so that this module runs in a
- * browser as well as in Node (the Node adapter is `nodeTextReader` in `node-reader.ts`).
+ * browser as well as in Node (the Node adapter is `nodeTextReader` in `src/cli/node-text-reader.ts`).
  */
 import { parseDocument } from 'yaml';
 import { UserError } from '../errors/user-error.ts';

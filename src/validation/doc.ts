@@ -212,6 +212,8 @@ export function renderValidationDoc(run: ValidationRun, rows: RowsFile): string 
   out.push('');
   out.push(groupBreakdown(res, (r) => r.tags.load, 'benchmark kind'));
   out.push('');
+  out.push(groupBreakdown(res, (r) => r.tags.engine, 'engine preset (engine.kind + frontend)'));
+  out.push('');
   const per = summarizeMetrics(res);
   out.push('By statistic:');
   out.push('');
@@ -244,10 +246,14 @@ export function renderValidationDoc(run: ValidationRun, rows: RowsFile): string 
     `${rows.sharegpt.maxPrompt}, prompt + output ≤ ${rows.sharegpt.maxTotal} tokens), n pairs drawn with a fixed seed, ` +
     'each column rescaled so its total equals the total the benchmark reported; the pairs are replayed as a trace ' +
     '(Splitwise format) so each prompt keeps its own output length.');
-  out.push('- **Engines**: each case names an engine preset; its settings come from the engine’s defaults for the ' +
-    'way the benchmark launched it, overridden by the flags the benchmark passed. Prefix caching is off in every ' +
-    'scenario (random-token and first-turn ShareGPT prompts share no prefixes). Runs are not capped: every case ' +
-    'simulates the benchmark’s full request count.');
+  out.push('- **Engines**: each case names an engine preset, which becomes the scenario’s `engine.kind` and ' +
+    '`engine.frontend` (`http` for runs through `vllm serve`, `sglang.launch_server` or `trtllm-serve`; `in-process` for ' +
+    'trtllm-bench, static-batch and offline latency scripts) plus only the flags the benchmark passed — every other ' +
+    'setting is the product’s own engine-kind default for that GPU ([engines.md](engines.md)), exactly as for a ' +
+    'user’s scenario. The API server’s host costs are the per-kind fit of [host-costs.md](host-costs.md) (the only ' +
+    'constants fitted to end-to-end results; their leave-one-model-out error is reported there). Prompts carry no ' +
+    'prefix hashes, so prefix caching has no effect. Runs are not capped: every case simulates the benchmark’s ' +
+    'full request count.');
   out.push('');
   out.push(table(['Preset', 'Scheduler', 'Settings', 'Source'],
     Object.entries(rows.engines).sort(([a], [b]) => a.localeCompare(b)).map(([id, e]) => {
@@ -265,9 +271,9 @@ export function renderValidationDoc(run: ValidationRun, rows: RowsFile): string 
       return [`\`${id}\` — ${e.label}`, e.scheduler, settings.join('; '), e.source];
     })));
   out.push('');
-  out.push('TensorRT-LLM presets size the KV cache as a fraction of the memory left after weights and buffers ' +
-    '(converted to the equivalent `gpuMemoryUtilization`), and emulate `GUARANTEED_NO_EVICT` for equal-length ' +
-    'requests by capping the running set at the number of requests whose whole input + output fits in the cache.');
+  out.push('TensorRT-LLM cases size the KV cache as a fraction of the memory left after weights and buffers ' +
+    '(`engine.kvFreeFraction`) and admit requests under `GUARANTEED_NO_EVICT` (`engine.guaranteedNoEvict`): both are ' +
+    'engine-kind behaviour of the product, not emulations.');
   out.push('');
 
   // ---- Sources

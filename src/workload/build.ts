@@ -40,6 +40,8 @@ export interface OpenWorkload {
   kind: 'open';
   /** Requests in non-decreasing arrival order; `null` when done. */
   source: RequestSource;
+  /** The first this many requests are warm-up: they run but are left out of the statistics (default 0). */
+  warmupRequests?: number;
 }
 
 /** A closed-loop workload: the simulator keeps `concurrency` requests in flight (plus think time). */
@@ -54,6 +56,8 @@ export interface ClosedWorkload {
   maxRequests: number;
   /** Stop issuing at this simulated time in seconds (`Infinity` when unbounded). */
   durationSec: number;
+  /** The first this many requests issued are warm-up (default 0). */
+  warmupRequests?: number;
 }
 
 /** What {@link buildWorkload} returns. */
@@ -127,21 +131,23 @@ export function buildWorkload(cfg: WorkloadConfig, opts: BuildWorkloadOptions): 
       lengths,
       maxRequests,
       durationSec: cfg.durationSec ?? Infinity,
+      warmupRequests: cfg.warmupRequests ?? 0,
     };
   }
+  const warmupRequests = cfg.warmupRequests ?? 0;
 
   const caps = { maxRequests: cfg.requests, durationSec: cfg.durationSec };
   if (arrivals.kind === 'trace') {
     if (cfg.lengths) {
       const s = samplers();
-      return { kind: 'open', source: cappedSource(relengthedSource(openTrace!(), s.input, s.output), caps) };
+      return { kind: 'open', source: cappedSource(relengthedSource(openTrace!(), s.input, s.output), caps), warmupRequests };
     }
-    return { kind: 'open', source: cappedSource(openTrace!(), caps) };
+    return { kind: 'open', source: cappedSource(openTrace!(), caps), warmupRequests };
   }
   const process = arrivalProcess(arrivals, opts.seed, `${prefix}.arrivals`, `${sp}arrivals`);
-  if (openTrace) return { kind: 'open', source: cappedSource(retimedSource(process, openTrace()), caps) };
+  if (openTrace) return { kind: 'open', source: cappedSource(retimedSource(process, openTrace()), caps), warmupRequests };
   const s = samplers();
-  return { kind: 'open', source: cappedSource(syntheticSource(process, s.input, s.output), caps) };
+  return { kind: 'open', source: cappedSource(syntheticSource(process, s.input, s.output), caps), warmupRequests };
 }
 
 /**

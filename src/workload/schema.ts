@@ -203,6 +203,11 @@ export const WorkloadSchema = z
       .min(1, { error: 'requests must be ≥ 1' })
       .optional(),
     durationSec: positive('durationSec', 'seconds').optional(),
+    warmupRequests: z
+      .number({ error: 'warmupRequests must be a number of requests' })
+      .int({ error: 'warmupRequests must be a whole number of requests' })
+      .min(0, { error: 'warmupRequests must be ≥ 0' })
+      .default(0),
   })
   .superRefine((w, ctx) => {
     for (const p of workloadProblems(w)) {

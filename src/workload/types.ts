@@ -23,6 +23,8 @@ export interface Request {
   priority?: number;
   /** Raw value of a trace's tag column (`trace.tenantColumn`), e.g. the tenant name. */
   tag?: string;
+  /** A warm-up request (`workload.warmupRequests`): it runs, but no latency or throughput statistic counts it. */
+  warmup?: boolean;
 }
 
 /** A lazy, pull-based stream of requests in non-decreasing arrival order. `null` when exhausted. */

@@ -55,6 +55,33 @@ describe('memoryResolveEnv', () => {
     expect(stableJson(inMemory)).toBe(stableJson(onDisk));
   });
 
+  it('node and power profiles passed as texts give the bytes of the files on disk', () => {
+    const h100 = memoryResolveEnv({
+      profiles: { gpus: [text('gpus/h100-sxm.yaml')], models: [text('models/llama-3.1-8b.yaml')] },
+      calibrations: { 'h100-sxm': text('calibration/h100-sxm.yaml') },
+      nodes: { 'dgx-h100': text('nodes/dgx-h100.yaml') },
+      power: { 'h100-sxm': text('power/h100-sxm.yaml') },
+    });
+    const s = parseScenario(`
+name: memory-physics
+model: llama-3.1-8b
+gpu: h100-sxm
+parallelism: { tensor: 2 }
+node: dgx-h100
+power: { capWatts: 400 }
+cost: { mode: onprem }
+workload:
+  arrivals: { kind: poisson, ratePerSec: 3 }
+  lengths: { input: { kind: fixed, value: 700 }, output: { kind: fixed, value: 80 } }
+  requests: 120
+`, 'inline.yaml');
+    const inMemory = runScenario(resolveScenario(s, h100)).report;
+    expect(inMemory.power!.capWattsPerGpu).toEqual([400]);
+    expect(inMemory.topology!.node).toBe('dgx-h100');
+    expect(stableJson(inMemory)).toBe(stableJson(runScenario(resolveScenario(s, nodeResolveEnv(path.join(dir, 'inline.yaml')))).report));
+    expect(thrown(() => resolveScenario(parseScenario(yaml('node: hgx-h200'), 'inline.yaml'), env))).toBeInstanceOf(UserError);
+  });
+
   it('without the calibration text the model is uncalibrated, and the report says so', () => {
     const bare = memoryResolveEnv({ profiles: { gpus: [text('gpus/a100-80gb.yaml')], models: [text('models/llama-2-7b.yaml')] } });
     const r = runScenario(resolveScenario(parseScenario(yaml(''), 'inline.yaml'), bare)).report;

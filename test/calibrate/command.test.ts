@@ -8,7 +8,7 @@ import { registerCalibrateCommand, runCalibrate } from '../../src/calibrate/comm
 import type { HarnessResultInput } from '../../src/calibrate/harness-schema.ts';
 import { UserError } from '../../src/errors/user-error.ts';
 import { addDecodes } from '../../src/perf/batch-shape.ts';
-import { createStepTimeModel } from '../../src/perf/create.ts';
+import { createStepTimeModel } from '../../src/calibrate/create.ts';
 import { emptyBatch } from '../../src/perf/types.ts';
 import { loadGpuProfile, loadModelProfile } from '../../src/profiles/fs.ts';
 import { hasVidur, VIDUR_DIR } from './helpers.ts';

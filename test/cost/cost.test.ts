@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadPowerProfile } from '../../src/power/load.ts';
 import { CostBlockSchema } from '../../src/cost/schema.ts';
 import { cloudRateUsd, costOfRun, type CostUsage } from '../../src/cost/tco.ts';
-import { nodeTextReader } from '../../src/topology/node-reader.ts';
+import { nodeTextReader } from '../../src/cli/node-text-reader.ts';
 
 const price = loadPowerProfile(nodeTextReader, new URL('../../profiles/power', import.meta.url).pathname, 'h100-sxm').price;
 const hour: CostUsage = {

@@ -107,3 +107,41 @@ describe('Replica', () => {
     expect(a.r.stepCount).toBe(b.r.stepCount);
   });
 });
+
+describe('Replica with preemption by swap', () => {
+  /** Long decodes in a small cache, with a swap path whose copies take `copySec` each. */
+  function swapRun(copySec: number) {
+    const sink = new MetricsSink(1, true);
+    let copies = 0;
+    const r = new Replica({
+      index: 0, cfg: engine({ scheduler: 'chunked-prefill', maxNumSeqs: 16, preemption: 'swap' }), kvBlocks: 120,
+      perf: linearPerf(0.01, 1e-5, 1e-4), sink,
+      swap: { bytes: (tokens) => tokens * 1000, copySec: () => { copies++; return copySec; } },
+    });
+    for (let i = 0; i < 12; i++) {
+      sink.onArrival(0, 500, 0);
+      r.enqueue(request(i, 100, 400), 0);
+    }
+    let now = 0;
+    for (let steps = 0; steps < 1_000_000; steps++) {
+      const dur = r.startStep(now);
+      if (dur < 0) break;
+      now += dur;
+      r.finishStep(now);
+    }
+    return { sink, r, copies, endSec: now };
+  }
+
+  it('swaps victims out and in, adds each copy to its step, and leaves no host memory behind', () => {
+    const free = swapRun(0);
+    const slow = swapRun(0.5);
+    expect(free.r.swapOuts).toBeGreaterThan(0);
+    expect(free.r.swapIns).toBe(free.r.swapOuts);
+    expect(free.copies).toBe(free.r.swapOuts + free.r.swapIns);
+    expect(free.r.swappedBytes).toBe(0);
+    expect(free.sink.all.completed).toBe(12);
+    // Same schedule, each copy half a second longer.
+    expect(slow.r.swapOuts).toBe(free.r.swapOuts);
+    expect(slow.endSec - free.endSec).toBeCloseTo(0.5 * slow.copies, 6);
+  });
+});

@@ -66,6 +66,9 @@ describe('fleet dynamics invariants (property)', () => {
           failures: fc.option(fc.record({ mtbfSec: fc.constantFrom(10, 40), mttrSec: fc.constantFrom(2, 10), onFailure: fc.constantFrom('retry', 'lose') }), { nil: undefined }),
           maxNumSeqs: fc.constantFrom(2, 16, 64),
           gpuMemoryUtilization: fc.constantFrom(0.3, 0.9),
+          power: fc.option(fc.record({ capWatts: fc.constantFrom(250, 700), inletC: fc.constantFrom(25, 60) }), { nil: undefined }),
+          node: fc.boolean(),
+          costMode: fc.option(fc.constantFrom('cloud', 'onprem', 'hybrid'), { nil: undefined }),
         }),
         (p) => {
           const scenario: Record<string, unknown> = {
@@ -80,6 +83,9 @@ describe('fleet dynamics invariants (property)', () => {
           };
           if (p.disaggregated) scenario.disaggregation = { prefill: { replicas: 1 }, decode: { replicas: 1 } };
           if (p.failures) scenario.failures = p.failures;
+          if (p.power) scenario.power = p.power;
+          if (p.node) scenario.node = 'dgx-h100';
+          if (p.costMode) scenario.cost = { mode: p.costMode };
           const yaml = stringify(scenario);
           const t0 = Date.now();
           const { report: r, result } = runScenario(resolveScenario(parseScenario(yaml, file), nodeResolveEnv(file)), {
@@ -98,6 +104,17 @@ describe('fleet dynamics invariants (property)', () => {
             if (rep.state !== 'failed') expect(rep.outstanding).toBe(0);
           }
           expect(Number.isFinite(r.simulatedSec)).toBe(true);
+          if (r.power) {
+            expect(r.power.peakWattsPerGpu).toBeLessThanOrEqual(Math.max(...r.power.capWattsPerGpu, 700) + 1e-6);
+            if (p.power) expect(r.power.peakWattsPerGpu).toBeLessThanOrEqual(p.power.capWatts + 1e-6);
+            expect(Number.isFinite(r.energy!.kWh)).toBe(true);
+          }
+          if (r.thermal) expect(r.thermal.throttledFraction).toBeGreaterThanOrEqual(0);
+          if (r.thermal) expect(r.thermal.throttledFraction).toBeLessThanOrEqual(1);
+          if (r.cost.breakdown) {
+            const b = r.cost.breakdown;
+            expect(b.capexUsd + b.energyUsd + b.cloudUsd + b.overheadUsd).toBeCloseTo(r.cost.totalUsd, 4);
+          }
         },
       ),
       { numRuns: 120 },

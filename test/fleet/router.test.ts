@@ -7,11 +7,19 @@ import { createRng } from '../../src/workload/rng.ts';
 
 /** Replicas as routers see them: an index and a pool. */
 const replicas = (n: number, pools: number[] = []) =>
-  Array.from({ length: n }, (_, i) => ({ index: i, pool: pools[i] ?? 0 }) as unknown as Replica);
+  Array.from({ length: n }, (_, i) => ({
+    index: i, pool: pools[i] ?? 0,
+    // what least-work reads: a prefill rate, a step-time model and the KV geometry
+    prefillTokensPerSec: () => 10_000, perf: { predict: () => 0.01 }, kv: { numBlocks: 1000 }, cfg: { blockSize: 16, maxBatchedTokens: 8192 },
+  }) as unknown as Replica);
 const req = (extra: Partial<Request> = {}) => ({ id: 0, arrivalSec: 0, inputTokens: 10, outputTokens: 5, ...extra }) as Request;
 const loadOf = (out: number[], kv: number[] = []): LoadView => ({
   outstanding: (r) => out[r.index] ?? 0,
   kvUtilization: (r) => kv[r.index] ?? 0,
+  prefillTokens: () => 0,
+  running: () => 0,
+  meanOutputTokens: () => 0,
+  hostBacklogSec: () => 0,
 });
 const router = (kind: RouterKind, poolWeights = [1]) => createRouter(kind, { rng: createRng(1, 'routing'), poolWeights });
 

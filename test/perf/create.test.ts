@@ -5,7 +5,7 @@ import type { CalibrationDataSource } from '../../src/calibrate/fs.ts';
 import { parseVidurCompute } from '../../src/calibrate/vidur.ts';
 import { UserError } from '../../src/errors/user-error.ts';
 import { addDecodes, addPrefillChunk } from '../../src/perf/batch-shape.ts';
-import { createStepTimeModel } from '../../src/perf/create.ts';
+import { createStepTimeModel } from '../../src/calibrate/create.ts';
 import { createCalibratedEfficiency } from '../../src/perf/calibrated-efficiency.ts';
 import { parseCalibration } from '../../src/calibrate/calibration-schema.ts';
 import { createRooflineModel } from '../../src/perf/roofline.ts';

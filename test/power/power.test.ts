@@ -9,7 +9,7 @@ import { capSlowdown, clockUnderCap, gpuWatts, IDLE, stepScale, type StepActivit
 import { PowerBlockSchema } from '../../src/power/schema.ts';
 import { PowerState } from '../../src/power/state.ts';
 import { timeToReachSec } from '../../src/power/thermal.ts';
-import { nodeTextReader } from '../../src/topology/node-reader.ts';
+import { nodeTextReader } from '../../src/cli/node-text-reader.ts';
 
 const DIR = new URL('../../profiles/power', import.meta.url).pathname;
 const h100 = loadPowerProfile(nodeTextReader, DIR, 'h100-sxm');

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { listPowerProfileIds, loadPowerProfile } from '../../src/power/load.ts';
 import { loadNodeProfile } from '../../src/topology/load.ts';
-import { nodeTextReader } from '../../src/topology/node-reader.ts';
+import { nodeTextReader } from '../../src/cli/node-text-reader.ts';
 
 /** The profiles quote `npm run physics:fit` (docs/physics-fit.json); they must agree with it. */
 const fit = JSON.parse(readFileSync(new URL('../../docs/physics-fit.json', import.meta.url), 'utf8'));

@@ -7,7 +7,7 @@ import { fairShareCompletionSec } from '../../src/topology/fair-share.ts';
 import { buildTopology } from '../../src/topology/graph.ts';
 import { kvTransferSec } from '../../src/topology/kv-transfer.ts';
 import { listNodeProfileIds, loadNodeProfile, parseNodeProfile, type TextReader } from '../../src/topology/load.ts';
-import { nodeTextReader } from '../../src/topology/node-reader.ts';
+import { nodeTextReader } from '../../src/cli/node-text-reader.ts';
 import { hostSwapSec, swapOrRecompute } from '../../src/topology/offload.ts';
 import { pathBetween, transferSec } from '../../src/topology/path.ts';
 import { hostPathLatencySec, placeReplicas } from '../../src/topology/placement.ts';

@@ -1,9 +1,7 @@
 /**
- * `run`, `check` and `capacity`: the commands that simulate. Loaded by src/cli/main.ts only when one of them
+ * `run` and `capacity`: two of the commands that simulate (`check` is in ./check.ts). Loaded by src/cli/main.ts only when one of them
  * runs, so `servesim --version` or `profiles list` never load the simulator.
  */
-import { UserError } from '../../errors/user-error.ts';
-import { messages } from '../../errors/messages.ts';
 import { nodeResolveEnv, readScenarioSource } from '../node-env.ts';
 import { prepareOutDir, withLocations } from '../errors.ts';
 import { resolveScenario } from '../../scenario/resolve.ts';
@@ -34,32 +32,19 @@ export function runCommand(io: Io, file: string, opts: { json?: boolean; out?: s
         running: st.running, waiting: st.waiting, kvUtilization: st.kvUtilization, flops: st.flops, bytes: st.bytes,
       }),
       'fleet.csv': () => fleetCsv(result.timeline, resolved.pools.map((p) => p.name)),
+      ...(result.power ? {
+        'power.csv': () => {
+          const ps = result.power!.samples;
+          return columnsToCsv({
+            tSec: ps.tSec, replica: ps.replica, pool: ps.pool, wattsPerGpu: ps.wattsPerGpu, tempC: ps.tempC, clockFraction: ps.clockFraction,
+          });
+        },
+      } : {}),
       'report.json': () => stableJson(report),
     });
   }
   io.out(opts.json ? stableJson(report) : formatReportTable(report));
   return 0;
-}
-
-export function checkCommand(io: Io, file: string, opts: { json?: boolean; set: string[] }): number {
-  const { scenario, locate } = readScenarioSource(file, opts.set);
-  if (!scenario.slo) throw UserError.of([messages.noSloBlock(file)]);
-  const { report } = withLocations(locate, () => runScenario(resolveScenario(scenario, nodeResolveEnv(file))));
-  if (opts.json) io.out(stableJson(report));
-  const s = report.slo;
-  if (s.met) {
-    if (!opts.json) io.out(`PASS ${report.scenario}: ${s.checked} objective${s.checked === 1 ? '' : 's'} met\n`);
-    return 0;
-  }
-  if (!opts.json) {
-    io.out(`FAIL ${report.scenario}: ${s.violations.length} of ${s.checked} objectives missed\n`);
-    for (const v of s.violations) {
-      io.out(v.actualMs === null
-        ? `  ${v.key}: no samples (no request completed to measure it), limit ${v.limitMs} ms\n`
-        : `  ${v.key}: ${v.actualMs} ms > limit ${v.limitMs} ms\n`);
-    }
-  }
-  return 1;
 }
 
 export function capacityCommand(io: Io, file: string,

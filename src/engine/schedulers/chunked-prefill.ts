@@ -1,5 +1,6 @@
-import type { Replica } from '../replica.ts';
+import type { SchedulerView } from '../scheduler-view.ts';
 import { decodeAll } from './continuous.ts';
+import { admitWaiting, continuePrompts } from './parts.ts';
 
 const PARTIAL = { wholePrompt: false, reserveWholeRequest: false };
 /** TensorRT-LLM GUARANTEED_NO_EVICT: KV for input + output reserved at admission, so nothing is ever evicted. */
@@ -17,7 +18,7 @@ const WHOLE = { wholePrompt: true, reserveWholeRequest: false };
  * - `wholePrompt` (trtllm-serve without chunked context): a prompt is admitted only when it fits in the
  *   remaining budget whole.
  */
-export function scheduleChunkedPrefill(r: Replica): void {
+export function scheduleChunkedPrefill(r: SchedulerView): void {
   formBatch(r);
   // Every running prompt is stuck on a full cache with nothing decoding: free room by preemption.
   while (r.batchN === 0 && r.running.length > 0) {
@@ -26,31 +27,14 @@ export function scheduleChunkedPrefill(r: Replica): void {
   }
 }
 
-function formBatch(r: Replica): void {
+function formBatch(r: SchedulerView): void {
   const { cfg } = r;
   // Strict priority: a waiting request that outranks running ones and cannot start makes room first.
   while (r.waiting.length > 0 && r.headBlocked() && r.preemptForHead());
   decodeAll(r);
-  let budget = cfg.maxBatchedTokens - r.batchN;
-  // Continue prompts already in progress.
-  for (let i = 0; i < r.running.length && budget > 0; i++) {
-    const s = r.running[i];
-    if (s.kvTokens >= s.promptLen) continue;
-    // Shrink the chunk to what the cache can hold (a prefill chunk never preempts).
-    const chunk = Math.min(s.promptLen - s.kvTokens, budget, r.fitTokens(s) - s.kvTokens);
-    if (chunk <= 0 || !r.grow(s, s.kvTokens + chunk)) continue;
-    r.addToBatch(s, chunk);
-    budget -= chunk;
-  }
+  const budget = continuePrompts(r, cfg.maxBatchedTokens - r.batchN);
   // Admit new prompts (not in a step that had to preempt: the cache is under pressure).
   if (r.preemptedThisStep && r.running.length > 0) return;
   const opts = cfg.guaranteedNoEvict ? (cfg.wholePrompt ? WHOLE_NO_EVICT : PARTIAL_NO_EVICT) : (cfg.wholePrompt ? WHOLE : PARTIAL);
-  while (budget > 0 && r.waiting.length > 0) {
-    const chunk = r.running.length < cfg.maxNumSeqs ? r.tryAdmitHead(budget, opts) : 0;
-    if (chunk === 0) {
-      if (r.preemptForHead()) continue; // strict priority: make room for a more important request
-      break;
-    }
-    budget -= chunk;
-  }
+  admitWaiting(r, budget, opts);
 }

@@ -1,4 +1,4 @@
-import type { Replica } from '../replica.ts';
+import type { SchedulerView } from '../scheduler-view.ts';
 
 const WHOLE = { wholePrompt: true, reserveWholeRequest: false };
 
@@ -11,7 +11,7 @@ const WHOLE = { wholePrompt: true, reserveWholeRequest: false };
  * - A decode step needs a free slot for each sequence's next token; when the cache runs out, the newest
  *   running sequence is preempted by recompute, repeatedly, until the rest fit.
  */
-export function scheduleContinuous(r: Replica): void {
+export function scheduleContinuous(r: SchedulerView): void {
   const { cfg } = r;
   let budget = cfg.maxBatchedTokens;
   while (r.waiting.length > 0) {
@@ -37,7 +37,7 @@ export function scheduleContinuous(r: Replica): void {
  * Schedules one decode token for every running sequence that has finished its prompt, preempting the
  * newest sequences (recompute) while the cache cannot hold the next tokens. Shared by the policies.
  */
-export function decodeAll(r: Replica): void {
+export function decodeAll(r: SchedulerView): void {
   for (let i = 0; i < r.running.length; i++) {
     const s = r.running[i];
     if (s.kvTokens < s.promptLen) continue;

@@ -1,5 +1,6 @@
-import type { Replica } from '../replica.ts';
+import type { SchedulerView } from '../scheduler-view.ts';
 import { decodeAll } from './continuous.ts';
+import { admitWaiting, continuePrompts } from './parts.ts';
 
 const PARTIAL = { wholePrompt: false, reserveWholeRequest: false };
 
@@ -14,32 +15,14 @@ const PARTIAL = { wholePrompt: false, reserveWholeRequest: false };
  * Admission is FCFS while the running set stays ≤ `maxNumSeqs` and the KV pool holds the chunk. SGLang's
  * `new_token_ratio` reservation for future decode tokens is not modelled: retraction handles overcommit.
  */
-export function schedulePrefillFirst(r: Replica): void {
-  const { cfg } = r;
-  let budget = cfg.maxBatchedTokens;
-  // The request being chunk-prefilled continues first.
-  for (let i = 0; i < r.running.length && budget > 0; i++) {
-    const s = r.running[i];
-    if (s.kvTokens >= s.promptLen) continue;
-    const chunk = Math.min(s.promptLen - s.kvTokens, budget, r.fitTokens(s) - s.kvTokens);
-    if (chunk <= 0 || !r.grow(s, s.kvTokens + chunk)) continue;
-    r.addToBatch(s, chunk);
-    budget -= chunk;
-  }
-  while (budget > 0 && r.waiting.length > 0) {
-    const chunk = r.running.length < cfg.maxNumSeqs ? r.tryAdmitHead(budget, PARTIAL) : 0;
-    if (chunk === 0) {
-      if (r.preemptForHead()) continue;
-      break;
-    }
-    budget -= chunk;
-  }
+export function schedulePrefillFirst(r: SchedulerView): void {
+  // The request being chunk-prefilled continues first, then new requests FCFS.
+  admitWaiting(r, continuePrompts(r, r.cfg.maxBatchedTokens), PARTIAL);
   if (r.batchN > 0) return;
   decodeAll(r);
   // Prompts stuck on a full pool with nothing decoding: free room by retraction.
-  while (r.batchN === 0 && r.running.length > 0) {
+  if (r.batchN === 0 && r.running.length > 0) {
     r.preemptNewest();
     schedulePrefillFirst(r);
-    return;
   }
 }

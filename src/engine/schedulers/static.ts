@@ -1,4 +1,4 @@
-import type { Replica } from '../replica.ts';
+import type { SchedulerView } from '../scheduler-view.ts';
 
 const RESERVE = { wholePrompt: false, reserveWholeRequest: true };
 
@@ -8,7 +8,7 @@ const RESERVE = { wholePrompt: false, reserveWholeRequest: true };
  * batch prefills (in `maxBatchedTokens` chunks) and then decodes until its last member finishes. Nothing
  * joins a batch in flight, so short requests wait for long ones — the baseline continuous batching beats.
  */
-export function scheduleStatic(r: Replica): void {
+export function scheduleStatic(r: SchedulerView): void {
   const { cfg } = r;
   let budget = cfg.maxBatchedTokens;
   if (r.running.length === 0) {

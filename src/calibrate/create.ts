@@ -1,5 +1,5 @@
 /**
- * Step-time model factory for scenarios: `perfModel: roofline` (calibrated efficiencies when
+ * Node adapter of the step-time model factory for scenarios: `perfModel: roofline` (calibrated efficiencies when
  * profiles/calibration/<gpu>.yaml exists, transferred from the closest calibrated architecture otherwise) or
  * `perfModel: table` (measured per-op timings from profiles/tables/<gpu>/<model>.yaml).
  *
@@ -7,12 +7,12 @@
  * src/profiles/fs.ts. The pure builder is `buildStepTimeModel` (src/calibrate/model-factory.ts), which takes
  * any CalibrationDataSource.
  */
-import { fsCalibrationSource, type CalibrationDataSource } from '../calibrate/fs.ts';
+import { fsCalibrationSource, type CalibrationDataSource } from './fs.ts';
 import {
   buildStepTimeModel, type StepTimeModelOptions, type StepTimeModelResult,
-} from '../calibrate/model-factory.ts';
+} from './model-factory.ts';
 
-export type { PerfModelKind, StepTimeModelOptions, StepTimeModelResult } from '../calibrate/model-factory.ts';
+export type { PerfModelKind, StepTimeModelOptions, StepTimeModelResult } from './model-factory.ts';
 
 /**
  * Creates the step-time model. Returns the model, whether this GPU's own measurements calibrate it, where the
