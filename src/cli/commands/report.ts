@@ -20,7 +20,7 @@ import type { Scenario } from '../../scenario/schema.ts';
 import { nodeResolveEnv } from '../node-env.ts';
 import { stableJson } from '../../report/json.ts';
 import { loadPowerProfile } from '../../power/load.ts';
-import { nodeTextReader } from '../../topology/node-reader.ts';
+import { nodeTextReader } from '../node-text-reader.ts';
 import { profilesDir } from '../../profiles/fs.ts';
 import { buildReportModel, shortLabel, summaryMarkdown } from '../../report/procurement/model.ts';
 import type { SimulatorData } from '../../report/html/app.ts';
@@ -135,6 +135,8 @@ function simulatorData(file: string, flags: ReportFlags, plan: PlanDocument): Si
     })),
     profiles: { gpus: yamls('gpus').map((y) => y.text), models: yamls('models').map((y) => y.text) },
     calibrations: Object.fromEntries(yamls('calibration').map((y) => [y.id, y.text])),
+    nodes: Object.fromEntries(yamls('nodes').map((y) => [y.id, y.text])),
+    power: Object.fromEntries(yamls('power').map((y) => [y.id, y.text])),
     files, maxReplicas: flags.maxReplicas, maxRejectionRate: flags.maxRejectionRate,
   };
 }

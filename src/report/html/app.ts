@@ -25,6 +25,9 @@ export interface SimulatorData {
   options: { id: string; label: string; overrides: string[] }[];
   profiles: { gpus: string[]; models: string[] };
   calibrations: Record<string, string>;
+  /** Node and power profiles by id (profiles/nodes, profiles/power), for scenarios that model them. */
+  nodes: Record<string, string>;
+  power: Record<string, string>;
   /** Data files by the path written in the scenario. */
   files: Record<string, string>;
   maxReplicas: number;
@@ -42,7 +45,7 @@ export function rerun(sim: SimulatorData, optionId: string, ttftMs: number): Opt
   const opt = sim.options.find((o) => o.id === optionId) ?? sim.options[0];
   const s = parseScenario(sim.scenarioText, sim.fileName, [...sim.overrides, ...opt.overrides]);
   const slo = { ...(s.slo ?? {}), ttftMs: { ...(s.slo?.ttftMs ?? {}), p99: ttftMs } };
-  const env = memoryResolveEnv({ profiles: sim.profiles, calibrations: sim.calibrations, files: sim.files });
+  const env = memoryResolveEnv({ profiles: sim.profiles, calibrations: sim.calibrations, nodes: sim.nodes, power: sim.power, files: sim.files });
   return evaluateOption({ ...s, slo }, env, { maxReplicas: sim.maxReplicas, maxRejectionRate: sim.maxRejectionRate, maxRate: false });
 }
 
