@@ -113,6 +113,16 @@ describe('servesim plan', () => {
     }
   }, 30_000);
 
+  it('reads energy per token when the report has it (cost.mode onprem models energy)', async () => {
+    const d = JSON.parse(single);
+    expect(d.options.every((o: { energyJPerToken: unknown }) => o.energyJPerToken === null)).toBe(true);
+    const r = await cli(['plan', scenario, '--space', space, '--json', '--jobs', '1', '--set', 'cost={mode: onprem}']);
+    const e = JSON.parse(r.out);
+    for (const o of e.options.filter((x: { meetsSlo: boolean }) => x.meetsSlo)) expect(o.energyJPerToken).toBeGreaterThan(0);
+    const t = await cli(['plan', scenario, '--space', space, '--jobs', '1', '--set', 'cost={mode: onprem}']);
+    expect(t.out).toMatch(/J\/tok/);
+  }, 60_000);
+
   it('finds the max sustainable rate of a given fleet', async () => {
     const r = await cli(['plan', scenario, '--replicas', '2', '--max-rate', '--json', '--jobs', '1']);
     const d = JSON.parse(r.out);
