@@ -57,6 +57,8 @@ export interface Trial {
   /** Mean arrival rate of the run (requests per second). */
   arrivalRatePerSec: number;
   gpuHourUsd: number;
+  /** Cost per million tokens at `gpuHourUsd` (GPU-hours × price), whatever `cost.mode` the report used. */
+  gpuHourCostUsdPerMillionTokens: number;
 }
 
 export interface OptionEvaluation {
@@ -80,8 +82,10 @@ export interface OptionEvaluation {
   maxRequestsPerSec?: number | null;
   /** With `--max-rate`: every rate factor simulated at the chosen size, ascending (p99 latency vs load). */
   loadCurve?: LoadPoint[];
-  /** Price of one GPU-hour used for the cost ($, from the report's `cost.gpuHourUsd`). */
+  /** Price of one GPU-hour ($, the report's `cost.gpuHourUsd`) and the cost per million tokens at that price
+   * (equal to `costUsdPerMillionTokens` unless `cost.mode` prices ownership instead). */
   gpuHourUsd?: number;
+  gpuHourCostUsdPerMillionTokens?: number;
   /** Every replica count simulated, ascending. */
   trials: Trial[];
 }
@@ -147,6 +151,9 @@ function summarize(report: RunReport, s: Scenario, maxRejectionRate: number, rep
     sloHeadroom: headroom === null ? null : Math.round(headroom * 1e4) / 1e4,
     arrivalRatePerSec: report.littlesLaw.arrivalRatePerSec,
     gpuHourUsd: report.cost.gpuHourUsd,
+    gpuHourCostUsdPerMillionTokens: report.cost.totalUsd > 0
+      ? Math.round((report.cost.usdPerMillionTokens * report.cost.gpuHours * report.cost.gpuHourUsd / report.cost.totalUsd) * 1e7) / 1e7
+      : report.cost.usdPerMillionTokens,
   };
 }
 
@@ -273,6 +280,7 @@ export function evaluateOption(s: Scenario, env: ResolveEnv, opts: PlanSearchOpt
   const best = trial(hi);
   const out: OptionEvaluation = {
     ...base, gpus: hi * gpusPerReplica, replicas: hi, meetsSlo: true, reason: null, pruned: false, gpuHourUsd: best.gpuHourUsd,
+    gpuHourCostUsdPerMillionTokens: best.gpuHourCostUsdPerMillionTokens,
     latencyMs: best.latencyMs, costUsdPerMillionTokens: best.costUsdPerMillionTokens, energyJPerToken: best.energyJPerToken,
     sloHeadroom: best.sloHeadroom, trials,
   };

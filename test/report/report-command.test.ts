@@ -59,6 +59,29 @@ describe('servesim report', () => {
     for (const r of rows) expect(r.split(' | ')[5]).toBe(r.startsWith('| l40s') ? '1' : '3');
   });
 
+  it('with energy (cost.mode onprem) draws the energy chart; on-demand costs stay those of the cloud run', async () => {
+    const c = path.join(tmp, 'onprem');
+    const r = await cli(['report', fx('small.yaml'), '--space', fx('space.yaml'), '--jobs', '1', '--set', 'cost={mode: onprem}', '--out', c]);
+    expect(r.code).toBe(0);
+    expect(readdirSync(c)).toEqual(expect.arrayContaining(['energy.svg', 'energy.png']));
+    const cloudPlan = JSON.parse(readFileSync(path.join(a, 'plan.json'), 'utf8'));
+    const spec = JSON.parse(readFileSync(path.join(c, 'cost-by-pricing.vl.json'), 'utf8'));
+    const onDemand = spec.data.values.filter((v: { pricing: string }) => v.pricing === 'cloud on-demand');
+    expect(onDemand.length).toBeGreaterThan(0);
+    let matched = 0;
+    for (const o of cloudPlan.options.filter((x: { meetsSlo: boolean }) => x.meetsSlo)) {
+      const label = `${o.gpu} TP${o.parallelism.tensor} ${o.precision.weights} ×${o.replicas}`;
+      const row = onDemand.find((v: { option: string }) => v.option === label);
+      if (row) {
+        matched++;
+        expect(row.usdPerMillionTokens).toBeCloseTo(o.costUsdPerMillionTokens, 3);
+      }
+    }
+    expect(matched).toBeGreaterThan(2);
+    expect(readFileSync(path.join(c, 'summary.md'), 'utf8')).not.toMatch(/energy: not drawn/);
+    expect(readFileSync(path.join(a, 'summary.md'), 'utf8')).toMatch(/energy: not drawn/);
+  }, 60_000);
+
   it('exits 2 on bad input', async () => {
     for (const args of [
       ['report', fx('small.yaml'), '--space', fx('space.yaml')],

@@ -69,7 +69,8 @@ function gpuPrices(gpu: string, runGpuHourUsd: number | undefined): GpuPrices {
   return { onDemandUsdPerGpuHour: runGpuHourUsd ?? 0, reservedUsdPerGpuHour: null, spotUsdPerGpuHour: null, purchaseUsd: null, tdpWatts: null };
 }
 
-/** The chosen option run once more with steps recorded: replicas and mean queued requests per minute. */
+/** The chosen option run once more with steps recorded: replicas and queued requests (sum over replicas of
+ * each one's mean waiting count) per time bin. */
 function chosenTimeline(file: string, flags: ReportFlags, plan: PlanDocument): TimePoint[] | null {
   const best = plan.options.find((o) => o.id === plan.best);
   if (!best) return null;
@@ -78,23 +79,22 @@ function chosenTimeline(file: string, flags: ReportFlags, plan: PlanDocument): T
   const s: Scenario = { ...scenario, fleet: { ...scenario.fleet, provisioning: { kind: 'static' } } as Scenario['fleet'] };
   const { result } = runScenario(resolveScenario(s, nodeResolveEnv(file)), { recordSteps: true });
   const st = result.steps!;
-  const minutes = Math.max(1, Math.ceil(result.endSec / 60));
-  const sum = new Float64Array(minutes * best.replicas!);
-  const cnt = new Float64Array(minutes * best.replicas!);
+  // Bins of 1 s … 5 min, so that even a short run has at least 30 points.
+  const bin = [1, 5, 10, 30, 60, 300].findLast((w) => result.endSec / w >= 30) ?? 1;
+  const bins = Math.max(1, Math.ceil(result.endSec / bin));
+  const n = best.replicas!;
+  const sum = new Float64Array(bins * n);
+  const cnt = new Float64Array(bins * n);
   for (let i = 0; i < st.startSec.length; i++) {
-    const m = Math.min(minutes - 1, Math.floor(st.startSec.get(i) / 60));
-    const k = m * best.replicas! + st.replica.get(i);
+    const k = Math.min(bins - 1, Math.floor(st.startSec.get(i) / bin)) * n + st.replica.get(i);
     sum[k] += st.waiting.get(i);
     cnt[k] += 1;
   }
   const out: TimePoint[] = [];
-  for (let m = 0; m < minutes; m++) {
+  for (let m = 0; m < bins; m++) {
     let q = 0;
-    for (let r = 0; r < best.replicas!; r++) {
-      const k = m * best.replicas! + r;
-      if (cnt[k] > 0) q += sum[k] / cnt[k];
-    }
-    out.push({ minute: m, replicas: best.replicas!, queued: Math.round(q * 100) / 100 });
+    for (let r = 0; r < n; r++) if (cnt[m * n + r] > 0) q += sum[m * n + r] / cnt[m * n + r];
+    out.push({ minute: Math.round((m * bin / 60) * 1e4) / 1e4, replicas: n, queued: Math.round(q * 100) / 100 });
   }
   return out;
 }

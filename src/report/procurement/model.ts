@@ -62,9 +62,10 @@ export function buildReportModel(inp: ReportInputs, p: ReportParams): ReportMode
   const costs: CostRow[] = [];
   for (const o of shown) {
     const prices = inp.prices[o.gpu];
-    if (!prices || o.costUsdPerMillionTokens === null) continue;
+    const atPrice = o.gpuHourCostUsdPerMillionTokens ?? o.costUsdPerMillionTokens;
+    if (!prices || atPrice === null) continue;
     for (const pricing of PRICINGS) {
-      const c = costUnder(o.costUsdPerMillionTokens, o.gpuHourUsd ?? prices.onDemandUsdPerGpuHour, prices, pricing, p.pricing);
+      const c = costUnder(atPrice, o.gpuHourUsd ?? prices.onDemandUsdPerGpuHour, prices, pricing, p.pricing);
       if (c !== null) costs.push({ option: label.get(o.id)!, pricing, usdPerMillionTokens: c });
     }
   }
