@@ -46,7 +46,8 @@ describe('chart specifications', () => {
       const svg = await vegaToSvg(vlToVega(spec));
       expect(svg).toMatch(/^<svg/);
       expect(svg).toMatch(/<path|<line|<rect/);
-      expect(svg).toContain(String((spec as { title: string }).title).slice(0, 12));
+      const t = (spec as { title: string | { text: string } }).title;
+      expect(svg).toContain((typeof t === 'string' ? t : t.text).slice(0, 12));
     });
   }
 

@@ -24,5 +24,11 @@ export function latencyVsLoadSpec(series: readonly LatencyLoadSeries[], ttftLimi
   if (ttftLimitMs !== null) {
     layers.push({ data: { values: [{ limit: ttftLimitMs }] }, mark: { type: 'rule', strokeDash: [6, 4], color: 'firebrick' }, encoding: { y: { field: 'limit', type: 'quantitative' } } });
   }
-  return { ...base('p99 TTFT vs load, per option (at its planned size)'), layer: layers };
+  // The load at which an option stops meeting the SLO may be set by another objective (TPOT, rejections):
+  // the subtitle says so, the dashed rule is the TTFT objective only.
+  return {
+    ...base('p99 TTFT vs load, per option (at its planned size)'),
+    title: { text: 'p99 TTFT vs load, per option (at its planned size)', subtitle: 'points: loads simulated by the max-rate search; dashed: the TTFT objective' },
+    layer: layers,
+  };
 }

@@ -98,7 +98,7 @@ export function summaryMarkdown(inp: ReportInputs, m: ReportModel, p: ReportPara
   for (const o of d.options) {
     const f = (x: number | null | undefined, k: number) => (x === null || x === undefined ? '—' : x.toFixed(k));
     out.push(`| ${o.id} | ${o.gpus ?? '—'} | ${o.replicas ?? '—'} | ${f(o.costUsdPerMillionTokens, 3)} | ${f(o.latencyMs?.ttft, 0)} | ${f(o.latencyMs?.tpot, 1)} | ` +
-      `${o.sloHeadroom === null ? '—' : `${Math.round(o.sloHeadroom * 100)}%`} | ${o.maxRateFactor === undefined || o.maxRateFactor === null ? '—' : `${o.maxRateFactor.toFixed(2)}×`} | ` +
+      `${o.sloHeadroom === null ? '—' : o.sloHeadroom < -1 ? '< -100%' : `${Math.round(o.sloHeadroom * 100)}%`} | ${o.maxRateFactor === undefined || o.maxRateFactor === null ? '—' : `${o.maxRateFactor.toFixed(2)}×`} | ` +
       `${o.meetsSlo ? 'meets SLO' : o.pruned ? `pruned: ${o.reason}` : `misses SLO: ${o.reason}`} |`);
   }
   out.push('', `## Growth: ${p.growthPctPerMonth}% per month for ${p.months} months`, '');
