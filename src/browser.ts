@@ -31,6 +31,9 @@ export { stableJson } from './report/json.ts';
 export { columnsToCsv } from './report/csv.ts';
 export { checkSlo } from './check/slo.ts';
 export { findCapacity, type CapacityOptions, type CapacityResult } from './plan/capacity.ts';
+export { parseSpace, type Space, type SpaceOption } from './plan/space.ts';
+export { evaluateOption, maxRateFactor, scaleRate, type OptionEvaluation, type PlanSearchOptions } from './plan/evaluate.ts';
+export { finalizePlan, mergeShards, rankOptions, paretoFrontier, type PlanDocument, type PlanOption } from './plan/plan.ts';
 
 // Profiles
 export {
