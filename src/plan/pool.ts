@@ -72,6 +72,7 @@ export async function runTasks(tasks: readonly PlanTask[], jobs: number, onDone:
       w.on('exit', () => {
         live--;
         if (live === 0) {
+          if (!failure && results.size < tasks.length) failure = new Error(`plan workers ended with ${tasks.length - results.size} option(s) not evaluated`);
           if (failure) reject(failure);
           else resolve();
         }
