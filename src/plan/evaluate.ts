@@ -223,6 +223,10 @@ export function evaluateOption(s: Scenario, env: ResolveEnv, opts: PlanSearchOpt
     gpus: null, replicas: null, meetsSlo: false, pruned: false, latencyMs: null, costUsdPerMillionTokens: null,
     energyJPerToken: null, sloHeadroom: null,
   };
+  if (s.pools || s.disaggregation) {
+    // The replica search sizes one pool of identical replicas; pools / prefill-decode splits are not searched.
+    return { ...base, ...empty, pruned: true, reason: `plan sizes one pool of identical replicas; an option with ${s.pools ? 'pools' : 'disaggregation'} is not searched (size each pool in its own scenario)`, trials: [] };
+  }
   try {
     resolveScenario(withReplicas(1), env);
   } catch (e) {

@@ -57,6 +57,12 @@ describe('evaluateOption', () => {
     expect(e.gpus).toBeNull();
   });
 
+  it('does not size disaggregated options as if they were one pool', () => {
+    const e = evaluateOption(parseScenario(text, file, ['disaggregation={prefill: {replicas: 1}, decode: {replicas: 1}}']), env, search);
+    expect(e.pruned).toBe(true);
+    expect(e.reason).toMatch(/one pool of identical replicas/);
+  });
+
   it('says when no replica count can help, after a single fleet size', () => {
     const e = evaluateOption(parseScenario(text, file, ['slo={ttftMs: {p99: 5}}']), env, { ...search, maxReplicas: 64 });
     expect(e.meetsSlo).toBe(false);
