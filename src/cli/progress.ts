@@ -18,3 +18,15 @@ export function startProgress(total: number, unit: string): { update(done: numbe
   bar.start(total, 0);
   return { update: (done) => bar.update(done), stop: () => bar.stop() };
 }
+
+/** A progress line without a known total: a running count of `unit` and the time elapsed. */
+export function startCounter(unit: string): { update(done: number): void; stop(): void } {
+  const bar = new cliProgress.SingleBar({
+    stream: process.stderr,
+    format: `{value} ${unit} · {duration_formatted} elapsed`,
+    hideCursor: true,
+    clearOnComplete: true,
+  }, cliProgress.Presets.shades_classic);
+  bar.start(Number.MAX_SAFE_INTEGER, 0);
+  return { update: (done) => bar.update(done), stop: () => bar.stop() };
+}

@@ -7,6 +7,8 @@ import { messages } from '../errors/messages.ts';
 import { whyNoReplicaCountHelps } from './evaluate.ts';
 
 export interface CapacityOptions {
+  /** Called after each simulated fleet size (progress display). */
+  onEvaluation?: (runs: number) => void;
   maxReplicas: number;
   /** Also find the count that still meets the SLO with one node (`replicasPerNode` replicas) down. */
   nPlusOne: boolean;
@@ -75,6 +77,7 @@ export function findCapacity(s: Scenario, env: ResolveEnv, opts: CapacityOptions
       costUsdPerMillionTokens: report.cost.usdPerMillionTokens,
       latencyMs: { ttft: fin(l.ttft.p99), tpot: fin(l.tpot.p99), e2e: fin(l.e2e.p99) },
     });
+    opts.onEvaluation?.(evaluations.length);
     return report.slo.met;
   };
   const search = (lo: number, down: number): number | null => {

@@ -12,15 +12,32 @@ import { stableJson } from '../../report/json.ts';
 import { findCapacity } from '../../plan/capacity.ts';
 import { writeOutputsAtomically } from '../write-outputs.ts';
 import type { Io } from '../io.ts';
+import { progressWanted, startCounter, startProgress } from '../progress.ts';
 
 export function runCommand(io: Io, file: string, opts: { json?: boolean; out?: string; set: string[] }): number {
   if (opts.out) prepareOutDir(opts.out); // before simulating: a bad --out must not cost the whole run
   const { scenario, locate } = readScenarioSource(file, opts.set);
   // Problems found from here on get the file:line of the key that caused them (or its --set argument).
-  const { resolved, report, result } = withLocations(locate, () => {
-    const resolved = resolveScenario(scenario, nodeResolveEnv(file));
-    return { resolved, ...runScenario(resolved, { recordSteps: !!opts.out, perRequestDetail: !!opts.out }) };
-  });
+  // Progress on a terminal only (not in CI, not with --json): completed requests, against the workload's
+  // request count when the scenario states one.
+  const total = scenario.workload?.requests;
+  const bar = progressWanted(opts.json) ? (total !== undefined ? startProgress(total, 'requests') : startCounter('requests completed')) : null;
+  let run: ReturnType<typeof runScenario> & { resolved: ReturnType<typeof resolveScenario> };
+  try {
+    run = withLocations(locate, () => {
+      const resolved = resolveScenario(scenario, nodeResolveEnv(file));
+      return {
+        resolved,
+        ...runScenario(resolved, {
+          recordSteps: !!opts.out, perRequestDetail: !!opts.out,
+          ...(bar ? { onProgress: (_simSec: number, completed: number) => bar.update(completed) } : {}),
+        }),
+      };
+    });
+  } finally {
+    bar?.stop();
+  }
+  const { resolved, report, result } = run;
   if (opts.out) {
     const d = result.metrics.detail!;
     const st = result.steps!;
@@ -51,7 +68,15 @@ export function capacityCommand(io: Io, file: string,
   opts: { maxReplicas: number; nPlusOne?: boolean; gpusPerNode: number; json?: boolean; set: string[] }): number {
   const { maxReplicas, gpusPerNode } = opts;
   const { scenario, locate } = readScenarioSource(file, opts.set);
-  const res = withLocations(locate, () => findCapacity(scenario, nodeResolveEnv(file), { maxReplicas, nPlusOne: !!opts.nPlusOne, gpusPerNode }));
+  const bar = progressWanted(opts.json) ? startCounter('fleet sizes simulated') : null;
+  let res: ReturnType<typeof findCapacity>;
+  try {
+    res = withLocations(locate, () => findCapacity(scenario, nodeResolveEnv(file), {
+      maxReplicas, nPlusOne: !!opts.nPlusOne, gpusPerNode, ...(bar ? { onEvaluation: (n: number) => bar.update(n) } : {}),
+    }));
+  } finally {
+    bar?.stop();
+  }
   if (opts.json) {
     io.out(stableJson(res));
     return res.replicas === null ? 1 : 0;
