@@ -47,38 +47,30 @@ interface Measured {
   simulatedSec: number;
 }
 
+/** The Azure conversation replay (4 × Llama-3.1-8B/H100), optionally with extra scenario lines. */
+const azureYaml = (name: string, extra = '') => `
+name: ${name}
+model: llama-3.1-8b
+gpu: h100-sxm
+replicas: 4
+engine: { scheduler: chunked-prefill }
+router: least-outstanding
+workload:
+  arrivals: { kind: trace }
+  trace: { path: ../../shared/data/traces/azure-2023-conv.csv, format: azure }
+${extra}`;
+
 const cases: Case[] = [
   {
     id: 'azure',
     goal: 'Azure conv 1 h trace (19,366 req), 4 × Llama-3.1-8B/H100: < 1 s wall',
-    yaml: `
-name: bench-azure-conv
-model: llama-3.1-8b
-gpu: h100-sxm
-replicas: 4
-engine: { scheduler: chunked-prefill }
-router: least-outstanding
-workload:
-  arrivals: { kind: trace }
-  trace: { path: ../../shared/data/traces/azure-2023-conv.csv, format: azure }
-`,
+    yaml: azureYaml('bench-azure-conv'),
     check: (r) => r.wallSec < 1,
   },
   {
     id: 'azure-power',
-    goal: 'the Azure case with power caps and thermal throttling on (power: { capWatts: 500, inletC: 35 }): at most 2× the azure case (1.28 s without it in this run)',
-    yaml: `
-name: bench-azure-conv-power
-model: llama-3.1-8b
-gpu: h100-sxm
-replicas: 4
-engine: { scheduler: chunked-prefill }
-router: least-outstanding
-workload:
-  arrivals: { kind: trace }
-  trace: { path: ../../shared/data/traces/azure-2023-conv.csv, format: azure }
-power: { capWatts: 500, inletC: 35 }
-`,
+    goal: 'the Azure case with power caps and thermal throttling on (power: { capWatts: 500, inletC: 35 }): at most 2× the azure case of this run',
+    yaml: azureYaml('bench-azure-conv-power', 'power: { capWatts: 500, inletC: 35 }\n'),
     check: (r, done) => r.wallSec <= 2 * (done.find((d) => d.id === 'azure')?.wallSec ?? 0.64),
   },
   {
