@@ -30,7 +30,7 @@ export const BASELINE_METRICS: readonly MetricDef[] = [
   { key: 'gpus.count', worse: 'up', unit: '' },
   { key: 'cost.usdPerMillionTokens', worse: 'up', unit: '$/M tok' },
   { key: 'rejectionRate', worse: 'up', unit: '' },
-  { key: 'energy.joulesPerToken', worse: 'up', unit: 'J/tok', optional: true },
+  { key: 'energy.joulesPerOutputToken', worse: 'up', unit: 'J/tok', optional: true },
 ];
 
 const SLO_STYLE = /^(ttft|tpot|itl|e2e|queue)Ms\.(\w+)$/;
