@@ -101,18 +101,19 @@ export class Dispatcher {
   }
 
   candidates(): Replica[] {
-    const ready = this.f.lifecycle.ready;
-    if (this.entryPools.length === 1) return ready[this.entryPools[0]];
-    const out: Replica[] = [];
-    for (const p of this.entryPools) for (const r of ready[p]) out.push(r);
-    return out;
+    return this.readyIn(this.entryPools);
   }
 
   decodeCandidates(): Replica[] {
+    return this.readyIn(this.decodePools);
+  }
+
+  /** Ready replicas of these pools (the pool's own list when there is one pool: no copy on the hot path). */
+  private readyIn(pools: readonly number[]): Replica[] {
     const ready = this.f.lifecycle.ready;
-    if (this.decodePools.length === 1) return ready[this.decodePools[0]];
+    if (pools.length === 1) return ready[pools[0]];
     const out: Replica[] = [];
-    for (const p of this.decodePools) for (const r of ready[p]) out.push(r);
+    for (const p of pools) for (const r of ready[p]) out.push(r);
     return out;
   }
 

@@ -52,6 +52,9 @@ export interface ResolvedEngine {
 /** One resolved pool of identical replicas. */
 export interface ResolvedPool {
   name: string;
+  /** Host costs of this pool's engine (step costs follow its GPU's calibration) and where each comes from. */
+  overheads: EngineOverheads;
+  overheadsSource: Partial<Record<keyof EngineOverheads, string>>;
   role: ReplicaRole;
   gpu: GpuProfile;
   parallelism: Parallelism;
@@ -168,8 +171,9 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
     maxModelLen,
     prefixCaching: e.prefixCaching ?? (legacy ? false : kd.prefixCaching),
     guaranteedNoEvict: e.guaranteedNoEvict ?? (scheduler === kd.scheduler ? kd.guaranteedNoEvict : false),
-    wholePrompt: e.chunkedPrefill !== undefined ? !e.chunkedPrefill && scheduler !== 'continuous' && scheduler !== 'static'
-      : scheduler === kd.scheduler ? kd.wholePrompt : false,
+    // Without chunked prefill a prompt must fit one step (continuous and static handle whole prompts themselves).
+    wholePrompt: (scheduler === 'chunked-prefill' || scheduler === 'prefill-first')
+      && !(e.chunkedPrefill ?? (scheduler === kd.scheduler ? !kd.wholePrompt : true)),
     ...(e.preemption !== undefined ? { preemption: e.preemption } : {}),
     ...(e.swapSpaceGiB !== undefined ? { swapSpaceBytesPerGpu: e.swapSpaceGiB * 2 ** 30 } : {}),
   };
@@ -192,7 +196,7 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
     kind: s.engine.kind, frontend: s.engine.frontend, frontendCores, overlapScheduling, cudaGraphSizes,
     memoryMode: memory.memoryMode, gpuMemoryUtilization: memory.gpuMemoryUtilization,
     kvFreeFraction: 'kvFreeFraction' in memory ? memory.kvFreeFraction : undefined,
-    overheads: { ...kd.overheads }, overheadsSource: {}, sources: kd.sources,
+    overheads: { ...kd.overheads }, overheadsSource: {}, sources: kd.sources, // set from the first pool below
     overheadsFile: fileOverheads?.file,
   };
 
@@ -220,13 +224,13 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
     }, env.calibration);
     // Host costs: the scenario's (inline or file), else the calibrated CPU overhead of this GPU's data, else
     // the engine kind's documented defaults.
-    const o = engineInfo.overheads;
-    o.stepSec = given.stepSec ?? pm.cpuOverhead.baseSec;
-    o.perSeqSec = given.perSeqSec ?? pm.cpuOverhead.perSeqSec;
+    // Host costs: the scenario's (inline or file), else this GPU's calibrated CPU overhead (step costs), else
+    // the engine kind's defaults. Step costs differ per pool (per GPU); the report shows the first pool's.
+    const o: EngineOverheads = { ...kd.overheads, stepSec: pm.cpuOverhead.baseSec, perSeqSec: pm.cpuOverhead.perSeqSec, ...given };
+    const overheadsSource: ResolvedEngine['overheadsSource'] = {};
     for (const k of OVERHEAD_KEYS) {
-      if (given[k] !== undefined) { o[k] = given[k]; engineInfo.overheadsSource[k] = fileOverheads ? fileOverheads.file : 'scenario engine.overheads'; }
-      else if (k === 'stepSec' || k === 'perSeqSec') engineInfo.overheadsSource[k] = pm.cpuOverheadSource;
-      else engineInfo.overheadsSource[k] = `engine.kind ${s.engine.kind} default`;
+      overheadsSource[k] = given[k] !== undefined ? (fileOverheads ? fileOverheads.file : 'scenario engine.overheads')
+        : k === 'stepSec' || k === 'perSeqSec' ? pm.cpuOverheadSource : `engine.kind ${s.engine.kind} default`;
     }
     const perf = createEngineStepModel(pm.model, {
       stepSec: o.stepSec + (topology?.hostPenaltySec ?? 0), perSeqSec: o.perSeqSec, perTpWorkerSec: o.perTpWorkerSec, gpuEfficiency: o.gpuEfficiency,
@@ -244,6 +248,8 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
       calibrated: pm.calibrated,
       calibrationSource: pm.calibrationSource,
       perfNotes: pm.notes,
+      overheads: o,
+      overheadsSource,
       ...(topology ? { topology } : {}),
     };
   };
@@ -263,6 +269,8 @@ export function resolveScenario(s: Scenario, env: ResolveEnv): ResolvedScenario 
   } else {
     pools = [makePool('default', 'mixed', s.gpu!, s.parallelism, s.replicas, 'parallelism')];
   }
+  engineInfo.overheads = pools[0]!.overheads;
+  engineInfo.overheadsSource = pools[0]!.overheadsSource;
 
   const routerKind: RouterKind = typeof s.router === 'string' ? s.router : s.router.kind;
   const stalenessSec = typeof s.router === 'string' ? 0 : s.router.stalenessSec;
