@@ -44,6 +44,8 @@ export function createEngineStepModel(inner: StepTimeModel, o: EngineStepOptions
   const invEff = 1 / o.gpuEfficiency;
   const overlap = o.overlapScheduling;
   const padded = emptyBatch();
+  /** GPU durations of a fused run's steps (reused). */
+  let gpuSteps = new Float64Array(64);
 
   /** The batch the GPU runs: a decode-only batch padded to its CUDA-graph size (same object when no padding). */
   function gpuBatch(b: BatchShape): BatchShape {
@@ -84,12 +86,21 @@ export function createEngineStepModel(inner: StepTimeModel, o: EngineStepOptions
   function predictDecodeRun(b: BatchShape, extra: number, ends: Float64Array, gpuScale = 1): void {
     const cpuSec = base + perSeq * b.decodeSeqs;
     const gb = gpuBatch(b);
-    // Each step's GPU time exactly as inner.predict gives it (the inner model's own run fills cumulative ends,
-    // whose differences would not be bit-exact), so fused runs equal stepping bit for bit.
+    // Each step's GPU time exactly as inner.predict gives it (not differences of the inner model's cumulative
+    // ends, which would not be bit-exact), so fused runs equal stepping bit for bit.
     const ctx0 = gb.decodeContextTokens;
     const bCtx0 = b.decodeContextTokens;
     const n = b.decodeSeqs;
     let t = ends[0]!;
+    if (inner.predictDecodeSteps) {
+      if (gpuSteps.length < extra + 1) gpuSteps = new Float64Array(Math.max(extra + 1, gpuSteps.length * 2));
+      inner.predictDecodeSteps(gb, extra, gpuSteps, n);
+      for (let k = 1; k <= extra; k++) {
+        t += combine(gpuSteps[k]!, cpuSec, gpuScale);
+        ends[k] = t;
+      }
+      return;
+    }
     for (let k = 1; k <= extra; k++) {
       gb.decodeContextTokens = ctx0 + k * n;
       if (gb !== b) b.decodeContextTokens = bCtx0 + k * n;

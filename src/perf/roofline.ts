@@ -505,5 +505,12 @@ export function createRooflineModel(opts: RooflineOptions): StepTimeModel {
     }
   }
 
-  return { name: 'roofline', predict, predictDecodeRun };
+  function predictDecodeSteps(b: BatchShape, extra: number, out: Float64Array, ctxStep = b.decodeSeqs): void {
+    const dSeq = b.decodeSeqs;
+    const other = othersCached(b, dSeq, cpuBase + cpuPerSeq * dSeq);
+    const ctx0 = b.decodeContextTokens;
+    for (let k = 1; k <= extra; k++) out[k] = other + attentionAll(0, 0, 0, 0, ctx0 + k * ctxStep, dSeq, dSeq);
+  }
+
+  return { name: 'roofline', predict, predictDecodeRun, predictDecodeSteps };
 }

@@ -53,6 +53,13 @@ export interface StepTimeModel {
    * exactly as `predict` would, given ends[0]. The engine falls back to calling `predict` per step.
    */
   predictDecodeRun?(batch: BatchShape, extra: number, ends: Float64Array, gpuScale?: number): void;
+  /**
+   * Optional: the durations of `extra` further decode steps of an unchanging batch, step by step:
+   * out[k] = predict(batch with decodeContextTokens + k × ctxStep) for k = 1..extra (ctxStep defaults to
+   * decodeSeqs; a padded batch grows by its real sequences only), bit for bit, computing the
+   * context-independent part once (the engine layer combines each with its CPU time).
+   */
+  predictDecodeSteps?(batch: BatchShape, extra: number, out: Float64Array, ctxStep?: number): void;
 }
 
 export function emptyBatch(): BatchShape {

@@ -225,3 +225,33 @@ describe('fused decode runs', () => {
     }
   });
 });
+
+describe('fused decode runs through the engine layer', () => {
+  it('equal stepping with every engine kind (CUDA-graph padding, CPU overlap, the HTTP host path)', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const { parseScenario } = await import('../../src/scenario/parse.ts');
+    const { resolveScenario } = await import('../../src/scenario/resolve.ts');
+    const { nodeResolveEnv } = await import('../../src/cli/node-env.ts');
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'servesim-fuse-')), 's.yaml');
+    for (const kind of ['vllm', 'sglang', 'trt-llm']) {
+      const yaml = `name: f\nmodel: llama-3.1-8b\ngpu: h100-sxm\nreplicas: 2\nengine: { kind: ${kind} }\nworkload:\n` +
+        '  arrivals: { kind: poisson, ratePerSec: 6 }\n' +
+        '  lengths: { input: { kind: lognormal, mean: 800, p99: 4000 }, output: { kind: lognormal, mean: 200, p99: 900 } }\n' +
+        '  requests: 400\n';
+      writeFileSync(file, yaml);
+      const run = (fuseDecodes: boolean) => {
+        const r = resolveScenario(parseScenario(yaml, file, []), nodeResolveEnv(file));
+        return simulateFleet({ ...r.fleetInput({ perRequestDetail: true }), fuseDecodes });
+      };
+      const a = run(true);
+      const b = run(false);
+      expect(a.events).toBeLessThan(b.events);
+      expect(a.metrics.completed).toBe(400);
+      expect(Array.from(a.metrics.e2eSec.toArray())).toEqual(Array.from(b.metrics.e2eSec.toArray()));
+      expect(Array.from(a.metrics.ttftSec.toArray())).toEqual(Array.from(b.metrics.ttftSec.toArray()));
+      expect(a.replicas.map((r) => r.stepCount)).toEqual(b.replicas.map((r) => r.stepCount));
+    }
+  });
+});
